@@ -1,0 +1,88 @@
+"""Typed configuration read from the environment or `.env` (nothing else reads os.environ)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+DISCORD_API_BASE = "https://discord.com/api/v10"
+TOKEN_HELP = (
+    "DISCORD_TOKEN is not set. Create an application at https://discord.com/developers/applications, "
+    "add a bot, copy its token and put DISCORD_TOKEN=... in .env (see .env.example)."
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    discord_token: SecretStr | None = Field(default=None, description="The bot's token (secret).")
+    database_path: Path = Field(default=Path("data/fitbet.db"), description="SQLite database file.")
+    dev_guild_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Comma-separated server ids to sync commands to instantly."
+    )
+    default_timezone: str = Field(default="UTC", description="IANA time zone for new servers.")
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    discord_api_base: str = Field(default=DISCORD_API_BASE, description="Discord REST base URL.")
+    reminder_before_end_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+
+    @field_validator("dev_guild_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",")]
+            return [int(p) for p in parts if p]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name like Europe/Berlin") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("use DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @field_validator("discord_api_base")
+    @classmethod
+    def _check_base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message is one line, safe to print (never a secret)."""
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per bad setting, naming the variable but never echoing its value."""
+    lines = []
+    for err in exc.errors(include_input=False, include_url=False):
+        name = str(err["loc"][0]).upper() if err["loc"] else "settings"
+        reason = str(err["msg"]).removeprefix("Value error, ")
+        lines.append(f"Invalid setting {name}: {reason}. Fix it in .env or the environment (see .env.example).")
+    return "\n".join(lines)
+
+
+def load_settings(*, require_token: bool = True, **overrides: object) -> Settings:
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe_validation_error(exc)) from None
+    if require_token and (settings.discord_token is None or not settings.discord_token.get_secret_value()):
+        raise SettingsError(TOKEN_HELP)
+    return settings
