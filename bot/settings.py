@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
-TOKEN_HELP = (
+HOW_TO_GET_A_BOT_KEY = (
     "DISCORD_TOKEN is not set. Create an application at https://discord.com/developers/applications, "
     "add a bot, copy its token and put DISCORD_TOKEN=... in .env (see .env.example)."
 )
@@ -84,5 +84,5 @@ def load_settings(*, require_token: bool = True, **overrides: object) -> Setting
     except ValidationError as exc:
         raise SettingsError(describe_validation_error(exc)) from None
     if require_token and (settings.discord_token is None or not settings.discord_token.get_secret_value()):
-        raise SettingsError(TOKEN_HELP)
+        raise SettingsError(HOW_TO_GET_A_BOT_KEY)
     return settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -26,6 +27,8 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        # One connection: transactions from concurrent coroutines must take turns.
+        self._write_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -46,14 +49,15 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction: committed on success, rolled back on any exception."""
-        await self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            await self.conn.execute("ROLLBACK")
-            raise
-        else:
-            await self.conn.execute("COMMIT")
+        async with self._write_lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            else:
+                await self.conn.execute("COMMIT")
 
     async def fetchone(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
         async with self.conn.execute(sql, params) as cur:
@@ -71,7 +75,7 @@ class Database:
         )
         applied = {row["version"] for row in await self.fetchall("SELECT version FROM schema_migrations")}
         done: list[str] = []
-        for file in sorted(directory.glob("*.sql")):
+        for file in _migration_files(directory):
             match = _MIGRATION_NAME.match(file.name)
             if not match:
                 raise MigrationError(f"migration file {file.name!r} is not named NNNN_name.sql")
@@ -100,15 +104,22 @@ class Database:
 
     async def backup(self, target: Path) -> None:
         """Online backup to `target`, then an integrity check of the copy."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            target.unlink()
+        await asyncio.to_thread(_prepare_target, target)
         async with aiosqlite.connect(target) as dest:
             await self.conn.backup(dest)
             async with dest.execute("PRAGMA integrity_check") as cur:
                 row = await cur.fetchone()
             if row is None or row[0] != "ok":
                 raise RuntimeError(f"backup copy failed its integrity check: {row}")
+
+
+def _migration_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.sql"))
+
+
+def _prepare_target(target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
 
 
 def split_sql(script: str) -> list[str]:

@@ -1,0 +1,117 @@
+"""Command line: `python -m bot` (run), `python -m bot migrate`, `python -m bot backup PATH`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import discord
+
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("fitbet")
+
+EXIT_CONFIG = 2
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+async def _run(settings: Settings) -> int:
+    from bot.app import FitbetBot
+    from bot.store.db import MigrationError
+
+    assert settings.discord_token is not None
+    token = settings.discord_token.get_secret_value()
+    bot = FitbetBot(settings)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    runner = asyncio.create_task(bot.start(token), name="fitbet-bot")
+    stopper = asyncio.create_task(stop.wait(), name="fitbet-stop")
+    try:
+        await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if runner.done():
+            runner.result()
+            return 0
+        log.info("shutting down")
+        await bot.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+        log.info("bye")
+        return 0
+    except discord.LoginFailure:
+        print(
+            "Discord rejected DISCORD_TOKEN. Copy the bot token again from the Developer Portal.",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    except MigrationError as exc:
+        log.error("%s", exc)
+        return 1
+    finally:
+        stopper.cancel()
+        if not bot.is_closed():
+            await bot.close()
+
+
+async def _migrate(settings: Settings) -> int:
+    from bot.store.db import Database, MigrationError
+
+    db = await Database.open(settings.database_path)
+    try:
+        applied = await db.migrate()
+    except MigrationError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        await db.close()
+    print(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
+    return 0
+
+
+async def _backup(settings: Settings, target: Path) -> int:
+    from bot.store.db import Database
+
+    db = await Database.open(settings.database_path)
+    try:
+        await db.backup(target)
+    finally:
+        await db.close()
+    print(f"backup written to {target} (integrity check: ok)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="fitbet, the fitness-bet Discord bot.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (default)")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    backup = sub.add_parser("backup", help="write a consistent copy of the database while the bot runs")
+    backup.add_argument("path", type=Path)
+    args = parser.parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = load_settings(require_token=command == "run")
+    except SettingsError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    _configure_logging(settings.log_level)
+    if command == "migrate":
+        return asyncio.run(_migrate(settings))
+    if command == "backup":
+        return asyncio.run(_backup(settings, args.path))
+    return asyncio.run(_run(settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

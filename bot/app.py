@@ -1,0 +1,138 @@
+"""The Bot subclass: start-up, wiring and clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import discord
+from discord.ext import commands
+
+from bot.clock import Clock, SystemClock
+from bot.render.message import Outgoing
+from bot.scheduling import Timers
+from bot.services.context import Services
+from bot.settings import Settings
+from bot.store import announcements
+from bot.store.announcements import AnnouncementRow
+from bot.store.db import Database
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.errors", "cogs.help")
+
+Announcer = Callable[[AnnouncementRow], Awaitable[Outgoing | None]]
+
+
+class FitbetBot(commands.Bot):
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self._announcers: dict[str, Announcer] = {}
+        self._post_lock = asyncio.Lock()
+        self._svc: Services | None = None
+        self.catch_up_done = asyncio.Event()
+
+    @property
+    def svc(self) -> Services:
+        if self._svc is None:
+            raise RuntimeError("services are available after setup_hook")
+        return self._svc
+
+    @property
+    def timers(self) -> Timers:
+        return self.svc.timers
+
+    async def start(self, token: str, *, reconnect: bool = True) -> None:
+        # Where Discord's REST API lives (tests point it at the emulator).
+        discord.http.Route.BASE = self.settings.discord_api_base
+        await super().start(token, reconnect=reconnect)
+
+    async def setup_hook(self) -> None:
+        db = await Database.open(self.settings.database_path)
+        try:
+            applied = await db.migrate()
+        except Exception:
+            await db.close()
+            raise
+        if applied:
+            log.info("database migrated: %s", ", ".join(applied))
+        timers = Timers(db, self.clock)
+        timers.after_run(self.post_announcements)
+        self._svc = Services(db=db, clock=self.clock, settings=self.settings, timers=timers)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.sync_commands()
+        timers.start()
+        pending = await timers.rearm()
+        log.info("scheduler started with %d pending timer(s)", pending)
+        asyncio.get_running_loop().create_task(self._catch_up(), name="fitbet-catch-up")
+
+    async def sync_commands(self) -> None:
+        if self.settings.dev_guild_ids:
+            for guild_id in self.settings.dev_guild_ids:
+                guild = discord.Object(guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info("synced %d command(s) to server %s", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d global command(s)", len(synced))
+
+    async def _catch_up(self) -> None:
+        """Settle what passed while we were down, then post anything left in the outbox."""
+        await self.wait_until_ready()
+        try:
+            ran = await self.timers.run_due()
+            if ran:
+                log.info("caught up on %d overdue timer(s)", ran)
+        except Exception:
+            log.exception("catch-up failed")
+        finally:
+            self.catch_up_done.set()
+
+    def announcer(self, kind: str, render: Announcer) -> None:
+        """Register how to render one kind of queued announcement."""
+        self._announcers[kind] = render
+
+    async def post_announcements(self) -> int:
+        """Post every queued announcement once, oldest first."""
+        async with self._post_lock:
+            posted = 0
+            for row in await announcements.unposted(self.svc.db):
+                render = self._announcers.get(row.kind)
+                if render is None:
+                    log.error("no renderer for announcement kind %r (id %s)", row.kind, row.id)
+                    continue
+                try:
+                    message = await render(row)
+                    if message is None:
+                        await announcements.mark_posted(self.svc.db, row.id, None, self.clock.now())
+                        continue
+                    await announcements.mark_attempted(self.svc.db, row.id, self.clock.now())
+                    channel = self.get_partial_messageable(row.channel_id, guild_id=row.guild_id)
+                    sent = await channel.send(**message.send_kwargs())
+                    await announcements.mark_posted(self.svc.db, row.id, sent.id, self.clock.now())
+                    posted += 1
+                except discord.HTTPException:
+                    log.exception("could not post announcement %s (%s:%s)", row.id, row.kind, row.ref_id)
+                except Exception:
+                    log.exception("announcement %s (%s:%s) failed", row.id, row.kind, row.ref_id)
+            return posted
+
+    async def close(self) -> None:
+        if self._svc is not None:
+            self._svc.timers.shutdown()
+        await super().close()
+        if self._svc is not None:
+            await self._svc.db.close()
+            self._svc = None

@@ -1,0 +1,41 @@
+"""SQL for per-server settings (defaults live in bot.domain.guild_settings)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.guild_settings import GuildSettings
+from bot.store.codec import to_db
+from bot.store.db import Database
+
+_COLUMNS = ("announce_channel_id", "timezone", "admin_role_id", "penalty_due_days", "distance_unit")
+
+
+async def get(db: Database, guild_id: int, default_timezone: str) -> GuildSettings:
+    row = await db.fetchone("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
+    if row is None:
+        return GuildSettings(guild_id=guild_id, timezone=default_timezone)
+    return GuildSettings(
+        guild_id=guild_id,
+        announce_channel_id=row["announce_channel_id"],
+        timezone=row["timezone"] or default_timezone,
+        admin_role_id=row["admin_role_id"],
+        penalty_due_days=row["penalty_due_days"],
+        distance_unit=row["distance_unit"],
+    )
+
+
+async def update(db: Database, guild_id: int, now: datetime, **values: object) -> None:
+    unknown = set(values) - set(_COLUMNS)
+    if unknown:
+        raise ValueError(f"unknown guild settings {sorted(unknown)}")
+    names = list(values)
+    assignments = ", ".join(f"{name} = excluded.{name}" for name in names)
+    placeholders = ", ".join("?" for _ in names)
+    async with db.transaction() as conn:
+        await conn.execute(
+            f"INSERT INTO guild_settings (guild_id, updated_at, {', '.join(names)})"  # noqa: S608 - names are whitelisted
+            f" VALUES (?, ?, {placeholders})"
+            f" ON CONFLICT (guild_id) DO UPDATE SET updated_at = excluded.updated_at, {assignments}",
+            (guild_id, to_db(now), *values.values()),
+        )

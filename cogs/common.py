@@ -1,0 +1,95 @@
+"""Small Discord helpers shared by the cogs: replying, the bot's services, admin checks."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+
+from bot.errors import NotAllowed, UserError
+from bot.render.message import Outgoing
+
+if TYPE_CHECKING:
+    from bot.app import FitbetBot
+    from bot.services.context import Services
+
+log = logging.getLogger("fitbet.errors")
+
+APOLOGY = "Sorry, something went wrong on my side. It has been logged as `{ref}`; please try again later."
+
+
+def fitbet(interaction: discord.Interaction[Any]) -> FitbetBot:
+    return cast("FitbetBot", interaction.client)
+
+
+def services(interaction: discord.Interaction[Any]) -> Services:
+    return fitbet(interaction).svc
+
+
+def guild_id(interaction: discord.Interaction[Any]) -> int:
+    if interaction.guild_id is None:
+        raise UserError("fitbet works inside a server; use this command in one of its channels.")
+    return interaction.guild_id
+
+
+async def reply(interaction: discord.Interaction[Any], message: Outgoing, *, ephemeral: bool = False) -> None:
+    """Answer an interaction, whether or not it was deferred already."""
+    kwargs = message.send_kwargs()
+    if interaction.response.is_done():
+        await interaction.followup.send(ephemeral=ephemeral, **kwargs)
+    else:
+        await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
+
+
+async def reply_text(interaction: discord.Interaction[Any], text: str, *, ephemeral: bool = True) -> None:
+    await reply(interaction, Outgoing(content=text), ephemeral=ephemeral)
+
+
+def is_admin(interaction: discord.Interaction[Any], admin_role_id: int | None) -> bool:
+    member = interaction.user
+    if not isinstance(member, discord.Member):
+        return False
+    if member.guild_permissions.manage_guild or member.guild_permissions.administrator:
+        return True
+    return admin_role_id is not None and any(role.id == admin_role_id for role in member.roles)
+
+
+async def require_admin(interaction: discord.Interaction[Any]) -> None:
+    """Checked at run time: Discord's default permissions are only a hint a server can override."""
+    settings = await services(interaction).guild_settings(guild_id(interaction))
+    if not is_admin(interaction, settings.admin_role_id):
+        raise NotAllowed("Only server admins (Manage Server, or the fitbet admin role) can do that.")
+
+
+async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
+    """The one place errors become member-facing text."""
+    original = error
+    while isinstance(original, discord.app_commands.AppCommandError | discord.DiscordException) and (
+        original.__cause__ is not None
+    ):
+        if isinstance(original, UserError):
+            break
+        original = original.__cause__
+    if isinstance(original, UserError):
+        text = original.message
+    elif isinstance(original, discord.app_commands.CheckFailure):
+        text = "You can't use this command here."
+    else:
+        ref = secrets.token_hex(4)
+        command = interaction.command.qualified_name if interaction.command else interaction.data
+        log.error(
+            "unexpected error ref=%s command=%r guild=%s channel=%s user=%s",
+            ref,
+            command,
+            interaction.guild_id,
+            interaction.channel_id,
+            interaction.user.id,
+            exc_info=original,
+        )
+        text = APOLOGY.format(ref=ref)
+    try:
+        await reply_text(interaction, text, ephemeral=True)
+    except discord.HTTPException:
+        log.exception("could not tell the member about an error")
