@@ -29,17 +29,23 @@ MAX_DUE = timedelta(days=90)
 DEFAULT_DUE = timedelta(days=7)
 MAX_MANUAL_HORIZON = timedelta(days=366)
 
-# Largest stake per kind, in base units (mm, ms, reps): beyond these a stake is a typo or a joke.
-MAX_STAKE_BASE: Mapping[Kind, int] = {
-    Kind.DISTANCE: 500 * 1_000_000,  # 500 km
-    Kind.COUNT: 10_000,
-    Kind.DURATION: 24 * 3_600_000,  # 24 h
+# Largest stake, in base units (mm, ms, count): beyond these a stake is a typo or a joke.
+# Count units are capped one by one (10,000 steps is a walk, 10,000 reps is a lot).
+MAX_STAKE_BASE: Mapping[str, int] = {
+    Kind.DISTANCE.value: 500 * 1_000_000,  # 500 km
+    Kind.DURATION.value: 24 * 3_600_000,  # 24 h
+    "reps": 10_000,
+    "steps": 200_000,
+    "laps": 1_000,
+    "floors": 1_000,
+    "kcal": 20_000,
 }
-_MAX_STAKE_TEXT: Mapping[Kind, str] = {
-    Kind.DISTANCE: "500 km",
-    Kind.COUNT: "10,000",
-    Kind.DURATION: "24 hours",
-}
+_DEFAULT_COUNT_CAP = 10_000
+
+
+def max_stake_base(unit: Unit) -> int:
+    key = unit.symbol if unit.kind is Kind.COUNT else unit.kind.value
+    return MAX_STAKE_BASE.get(key, _DEFAULT_COUNT_CAP)
 
 
 class Side(StrEnum):
@@ -114,11 +120,11 @@ def check_stake_amount(base: int, unit: Unit) -> None:
     """Refuse a non-positive amount or one beyond the cap for its kind."""
     if base <= 0:
         raise UserError(f"The amount has to be more than 0 {unit.symbol}.")
-    cap = MAX_STAKE_BASE[unit.kind]
+    cap = max_stake_base(unit)
     if base > cap:
         raise UserError(
             f"{format_amount(base, unit)} is more than anyone should owe — "
-            f"keep it to {_MAX_STAKE_TEXT[unit.kind]} at most."
+            f"keep it to {format_amount(cap, unit)} at most."
         )
 
 

@@ -39,7 +39,7 @@ async def test_failing_migration_rolls_back_and_stops(tmp_path: Path) -> None:
     (folder / "0002_bad.sql").write_text("CREATE TABLE b (y INTEGER);\nINSERT INTO missing VALUES (1);\n")
     db = await Database.open(tmp_path / "fitbet.db")
     try:
-        with pytest.raises(MigrationError, match="0002_bad.sql"):
+        with pytest.raises(MigrationError, match=r"0002_bad\.sql"):
             await db.migrate(folder)
         tables = {r["name"] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
         versions = [r["version"] for r in await db.fetchall("SELECT version FROM schema_migrations")]
@@ -56,7 +56,7 @@ async def test_misnamed_migration_file_is_refused(tmp_path: Path) -> None:
     (folder / "1_oops.sql").write_text("CREATE TABLE a (x INTEGER);\n")
     db = await Database.open(tmp_path / "fitbet.db")
     try:
-        with pytest.raises(MigrationError, match="NNNN_name.sql"):
+        with pytest.raises(MigrationError, match=r"NNNN_name\.sql"):
             await db.migrate(folder)
     finally:
         await db.close()
