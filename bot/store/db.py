@@ -8,6 +8,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -58,6 +59,10 @@ class Database:
                 raise
             else:
                 await self.conn.execute("COMMIT")
+
+    def execute(self, sql: str, params: tuple[object, ...] = ()) -> Any:
+        """Same shape as Connection.execute, so store functions accept either."""
+        return self.conn.execute(sql, params)
 
     async def fetchone(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
         async with self.conn.execute(sql, params) as cur:

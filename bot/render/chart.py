@@ -1,0 +1,51 @@
+"""The result chart: cumulative progress per participant against the target line (PNG bytes)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display; must precede pyplot
+
+import matplotlib.dates as mdates  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    points: Sequence[tuple[datetime, float]]  # (time, cumulative amount), sorted by time
+
+
+def progress_chart(
+    title: str, series: Sequence[Series], start: datetime, end: datetime, target: float | None, unit: str
+) -> bytes:
+    """Render synchronously; call it through asyncio.to_thread so the event loop stays free."""
+    fig = Figure(figsize=(8, 4.5), dpi=100)
+    ax = fig.add_subplot()
+    for line in series[:20]:
+        xs = [start] + [t for t, _ in line.points]
+        ys = [0.0] + [v for _, v in line.points]
+        if line.points and line.points[-1][0] < end:
+            xs.append(min(end, max(line.points[-1][0], start)))
+            ys.append(ys[-1])
+        ax.step(xs, ys, where="post", label=line.label[:40], linewidth=2)
+    if target is not None:
+        ax.axhline(target, color="#d9480f", linestyle="--", linewidth=1.5, label=f"target {target:g} {unit}")
+    ax.set_xlim(start, end)
+    ax.set_ylim(bottom=0)
+    ax.set_title(title[:80])
+    ax.set_ylabel(unit)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %H:%M"))
+    fig.autofmt_xdate()
+    ax.grid(True, alpha=0.3)
+    if series or target is not None:
+        ax.legend(loc="upper left", fontsize="small")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()

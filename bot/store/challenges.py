@@ -1,0 +1,333 @@
+"""SQL for challenges, participants, logs and log corrections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiosqlite
+
+from bot.store.codec import from_db, opt_from_db, to_db
+from bot.store.db import Database
+
+OPEN_STATUSES = ("scheduled", "active")
+
+
+@dataclass(frozen=True)
+class ChallengeRow:
+    id: int
+    guild_id: int
+    no: int
+    channel_id: int
+    creator_id: int
+    activity: str
+    unit: str
+    target: int | None
+    mode: str
+    starts_at: datetime
+    ends_at: datetime
+    attempt: timedelta | None
+    latest_start: datetime | None
+    status: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    rowid: int
+    challenge_id: int
+    user_id: int
+    joined_at: datetime
+    left_at: datetime | None
+    result: str | None
+    reached_at: datetime | None
+    final_total: int | None
+
+
+@dataclass(frozen=True)
+class LogRow:
+    id: int
+    challenge_id: int
+    user_id: int
+    amount: int
+    entered_amount: str
+    entered_unit: str
+    note: str | None
+    proof_url: str | None
+    logged_at: datetime
+    struck_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewChallenge:
+    guild_id: int
+    channel_id: int
+    creator_id: int
+    activity: str
+    unit: str
+    target: int | None
+    mode: str
+    starts_at: datetime
+    ends_at: datetime
+    attempt: timedelta | None
+    latest_start: datetime | None
+    status: str
+    created_at: datetime
+
+
+def _challenge(r: aiosqlite.Row) -> ChallengeRow:
+    return ChallengeRow(
+        id=r["id"],
+        guild_id=r["guild_id"],
+        no=r["no"],
+        channel_id=r["channel_id"],
+        creator_id=r["creator_id"],
+        activity=r["activity"],
+        unit=r["unit"],
+        target=r["target"],
+        mode=r["mode"],
+        starts_at=from_db(r["starts_at"]),
+        ends_at=from_db(r["ends_at"]),
+        attempt=None if r["attempt_ms"] is None else timedelta(milliseconds=r["attempt_ms"]),
+        latest_start=opt_from_db(r["latest_start"]),
+        status=r["status"],
+        created_at=from_db(r["created_at"]),
+        finished_at=opt_from_db(r["finished_at"]),
+    )
+
+
+def _participant(r: aiosqlite.Row) -> ParticipantRow:
+    return ParticipantRow(
+        rowid=r["rowid"],
+        challenge_id=r["challenge_id"],
+        user_id=r["user_id"],
+        joined_at=from_db(r["joined_at"]),
+        left_at=opt_from_db(r["left_at"]),
+        result=r["result"],
+        reached_at=opt_from_db(r["reached_at"]),
+        final_total=r["final_total"],
+    )
+
+
+def _log(r: aiosqlite.Row) -> LogRow:
+    return LogRow(
+        id=r["id"],
+        challenge_id=r["challenge_id"],
+        user_id=r["user_id"],
+        amount=r["amount"],
+        entered_amount=r["entered_amount"],
+        entered_unit=r["entered_unit"],
+        note=r["note"],
+        proof_url=r["proof_url"],
+        logged_at=from_db(r["logged_at"]),
+        struck_at=opt_from_db(r["struck_at"]),
+    )
+
+
+async def insert(conn: aiosqlite.Connection, new: NewChallenge) -> ChallengeRow:
+    """Insert with the next per-server number (safe: we hold the write lock of BEGIN IMMEDIATE)."""
+    cur = await conn.execute(
+        "INSERT INTO challenges (guild_id, no, channel_id, creator_id, activity, unit, target, mode, starts_at,"
+        " ends_at, attempt_ms, latest_start, status, created_at)"
+        " VALUES (?, (SELECT COALESCE(MAX(no), 0) + 1 FROM challenges WHERE guild_id = ?),"
+        " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        (
+            new.guild_id,
+            new.guild_id,
+            new.channel_id,
+            new.creator_id,
+            new.activity,
+            new.unit,
+            new.target,
+            new.mode,
+            to_db(new.starts_at),
+            to_db(new.ends_at),
+            None if new.attempt is None else int(new.attempt.total_seconds() * 1000),
+            None if new.latest_start is None else to_db(new.latest_start),
+            new.status,
+            to_db(new.created_at),
+        ),
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return _challenge(row)
+
+
+async def get_by_no(db: Database | aiosqlite.Connection, guild_id: int, no: int) -> ChallengeRow | None:
+    async with db.execute("SELECT * FROM challenges WHERE guild_id = ? AND no = ?", (guild_id, no)) as cur:
+        row = await cur.fetchone()
+    return None if row is None else _challenge(row)
+
+
+async def get(db: Database | aiosqlite.Connection, challenge_id: int) -> ChallengeRow | None:
+    async with db.execute("SELECT * FROM challenges WHERE id = ?", (challenge_id,)) as cur:
+        row = await cur.fetchone()
+    return None if row is None else _challenge(row)
+
+
+async def list_for_guild(db: Database, guild_id: int, statuses: tuple[str, ...]) -> list[ChallengeRow]:
+    marks = ", ".join("?" for _ in statuses)
+    rows = await db.fetchall(
+        f"SELECT * FROM challenges WHERE guild_id = ? AND status IN ({marks}) ORDER BY ends_at, no",  # noqa: S608
+        (guild_id, *statuses),
+    )
+    return [_challenge(r) for r in rows]
+
+
+async def search(
+    db: Database, guild_id: int, text: str, statuses: tuple[str, ...], limit: int = 25
+) -> list[ChallengeRow]:
+    marks = ", ".join("?" for _ in statuses)
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await db.fetchall(
+        f"SELECT * FROM challenges WHERE guild_id = ? AND status IN ({marks})"  # noqa: S608
+        " AND (activity LIKE ? ESCAPE '\\' OR CAST(no AS TEXT) LIKE ? ESCAPE '\\')"
+        " ORDER BY status = 'active' DESC, no DESC LIMIT ?",
+        (guild_id, *statuses, pattern, pattern, limit),
+    )
+    return [_challenge(r) for r in rows]
+
+
+async def set_status(
+    conn: aiosqlite.Connection,
+    challenge_id: int,
+    old: tuple[str, ...],
+    new: str,
+    now: datetime,
+    actor: int | None = None,
+) -> bool:
+    """Guarded transition: only from one of `old`. Returns whether this call made it."""
+    marks = ", ".join("?" for _ in old)
+    finished = to_db(now) if new in ("finished", "cancelled") else None
+    cur = await conn.execute(
+        f"UPDATE challenges SET status = ?, finished_at = COALESCE(?, finished_at),"  # noqa: S608
+        f" cancelled_by = COALESCE(?, cancelled_by) WHERE id = ? AND status IN ({marks})",
+        (new, finished, actor if new == "cancelled" else None, challenge_id, *old),
+    )
+    return cur.rowcount == 1
+
+
+async def set_end(conn: aiosqlite.Connection, challenge_id: int, ends_at: datetime) -> None:
+    await conn.execute("UPDATE challenges SET ends_at = ? WHERE id = ?", (to_db(ends_at), challenge_id))
+
+
+async def participants(
+    db: Database | aiosqlite.Connection, challenge_id: int, *, active_only: bool = True
+) -> list[ParticipantRow]:
+    where = " AND left_at IS NULL" if active_only else ""
+    async with db.execute(
+        f"SELECT rowid, * FROM participants WHERE challenge_id = ?{where} ORDER BY joined_at, user_id",  # noqa: S608
+        (challenge_id,),
+    ) as cur:
+        rows = await cur.fetchall()
+    return [_participant(r) for r in rows]
+
+
+async def participant_by_rowid(db: Database, rowid: int) -> ParticipantRow | None:
+    row = await db.fetchone("SELECT rowid, * FROM participants WHERE rowid = ?", (rowid,))
+    return None if row is None else _participant(row)
+
+
+async def add_participant(conn: aiosqlite.Connection, challenge_id: int, user_id: int, now: datetime) -> bool:
+    """Join (or re-join after leaving). Returns False when already an active participant."""
+    cur = await conn.execute(
+        "INSERT INTO participants (challenge_id, user_id, joined_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (challenge_id, user_id) DO UPDATE SET left_at = NULL, joined_at = excluded.joined_at"
+        " WHERE participants.left_at IS NOT NULL",
+        (challenge_id, user_id, to_db(now)),
+    )
+    return cur.rowcount == 1
+
+
+async def remove_participant(conn: aiosqlite.Connection, challenge_id: int, user_id: int, now: datetime) -> bool:
+    cur = await conn.execute(
+        "UPDATE participants SET left_at = ? WHERE challenge_id = ? AND user_id = ? AND left_at IS NULL",
+        (to_db(now), challenge_id, user_id),
+    )
+    return cur.rowcount == 1
+
+
+async def record_result(
+    conn: aiosqlite.Connection,
+    challenge_id: int,
+    user_id: int,
+    succeeded: bool,
+    reached_at: datetime | None,
+    total: int,
+) -> None:
+    await conn.execute(
+        "UPDATE participants SET result = ?, reached_at = ?, final_total = ? WHERE challenge_id = ? AND user_id = ?",
+        (
+            "succeeded" if succeeded else "failed",
+            None if reached_at is None else to_db(reached_at),
+            total,
+            challenge_id,
+            user_id,
+        ),
+    )
+
+
+async def add_log(
+    conn: aiosqlite.Connection,
+    challenge_id: int,
+    user_id: int,
+    amount: int,
+    entered_amount: str,
+    entered_unit: str,
+    note: str | None,
+    proof_url: str | None,
+    now: datetime,
+) -> LogRow:
+    cur = await conn.execute(
+        "INSERT INTO logs (challenge_id, user_id, amount, entered_amount, entered_unit, note, proof_url, logged_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        (challenge_id, user_id, amount, entered_amount, entered_unit, note, proof_url, to_db(now)),
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return _log(row)
+
+
+async def logs(db: Database | aiosqlite.Connection, challenge_id: int, *, include_struck: bool = False) -> list[LogRow]:
+    where = "" if include_struck else " AND struck_at IS NULL"
+    async with db.execute(
+        f"SELECT * FROM logs WHERE challenge_id = ?{where} ORDER BY logged_at, id",  # noqa: S608
+        (challenge_id,),
+    ) as cur:
+        rows = await cur.fetchall()
+    return [_log(r) for r in rows]
+
+
+async def last_log(conn: aiosqlite.Connection, challenge_id: int, user_id: int) -> LogRow | None:
+    async with conn.execute(
+        "SELECT * FROM logs WHERE challenge_id = ? AND user_id = ? AND struck_at IS NULL"
+        " ORDER BY logged_at DESC, id DESC LIMIT 1",
+        (challenge_id, user_id),
+    ) as cur:
+        row = await cur.fetchone()
+    return None if row is None else _log(row)
+
+
+async def strike_log(
+    conn: aiosqlite.Connection, log: LogRow, actor_id: int, action: str, reason: str | None, now: datetime
+) -> bool:
+    """Take a log out of the count, keeping it and a correction record."""
+    cur = await conn.execute("UPDATE logs SET struck_at = ? WHERE id = ? AND struck_at IS NULL", (to_db(now), log.id))
+    if cur.rowcount != 1:
+        return False
+    await conn.execute(
+        "INSERT INTO log_corrections (log_id, actor_id, action, old_amount, new_amount, reason, at)"
+        " VALUES (?, ?, ?, ?, NULL, ?, ?)",
+        (log.id, actor_id, action, log.amount, reason, to_db(now)),
+    )
+    return True
+
+
+async def first_log_at(conn: Database | aiosqlite.Connection, challenge_id: int, user_id: int) -> datetime | None:
+    async with conn.execute(
+        "SELECT MIN(logged_at) FROM logs WHERE challenge_id = ? AND user_id = ? AND struck_at IS NULL",
+        (challenge_id, user_id),
+    ) as cur:
+        row = await cur.fetchone()
+    return None if row is None or row[0] is None else from_db(row[0])
