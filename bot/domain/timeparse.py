@@ -25,7 +25,7 @@ _DURATION_UNITS: dict[str, int] = {
     **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),
     **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
 }
-_DURATION_TOKEN = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-z]*)")
+_DURATION_TOKEN = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-z]*)", re.ASCII)
 _DURATION_HELP = "Use something like 7h, 90m, 1h30m, 2d or 45min."
 
 
@@ -87,7 +87,7 @@ def parse_duration(
     return result
 
 
-_CLOCK = re.compile(r"(?:(\d{1,3}):)?(\d{1,4}):(\d{2})(?:[.,](\d{1,3}))?")
+_CLOCK = re.compile(r"(?:(\d{1,3}):)?(\d{1,4}):(\d{2})(?:[.,](\d{1,3}))?", re.ASCII)
 _MAX_CLOCK = timedelta(days=7)
 
 
@@ -189,11 +189,11 @@ def timezone_choices(prefix: str = "") -> list[str]:
 
 _MAX_YEARS_AHEAD = 10
 _TIME = r"(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"
-_RE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[t\s]+|\s*,\s*)" + _TIME)
-_RE_MD = re.compile(r"(\d{1,2})-(\d{1,2})\s+" + _TIME)
-_RE_DAY = re.compile(r"(today|tomorrow|tmrw|tonight)\s+(?:at\s+)?" + _TIME)
-_RE_TIME = re.compile(r"(?:at\s+)?" + _TIME)
-_RE_DATE_ONLY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_RE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[t\s]+|\s*,\s*)" + _TIME, re.ASCII)
+_RE_MD = re.compile(r"(\d{1,2})-(\d{1,2})\s+" + _TIME, re.ASCII)
+_RE_DAY = re.compile(r"(today|tomorrow|tmrw|tonight)\s+(?:at\s+)?" + _TIME, re.ASCII)
+_RE_TIME = re.compile(r"(?:at\s+)?" + _TIME, re.ASCII)
+_RE_DATE_ONLY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 _DATETIME_HELP = "Use e.g. 2026-12-01 18:00, 18:00, tomorrow 07:30 or in 2h."
 
 

@@ -91,9 +91,9 @@ MAX_TARGET: dict[str, int] = {
 _MAX_AMOUNT_CHARS = 30
 _MAX_INT_DIGITS = 12
 _MAX_FRACTION_DIGITS = 9
-_PLAIN = re.compile(r"\d+(?:\.\d+)?|\.\d+")
-_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
+_PLAIN = re.compile(r"\d+(?:\.\d+)?|\.\d+", re.ASCII)
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", re.ASCII)
+_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}", re.ASCII)
 
 
 def parse_unit(text: str) -> Unit:

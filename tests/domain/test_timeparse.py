@@ -1,0 +1,280 @@
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.timeparse import (
+    discord_timestamp,
+    human_duration,
+    localize,
+    parse_clock_duration,
+    parse_duration,
+    parse_local_datetime,
+    parse_timezone,
+    timezone_choices,
+    title_duration,
+    ts,
+)
+from bot.errors import UserError
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 11, 29, 19, 48, tzinfo=UTC)  # 20:48 in Berlin
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7h", timedelta(hours=7)),
+        ("90m", timedelta(minutes=90)),
+        ("1h30m", timedelta(minutes=90)),
+        ("1h 30m", timedelta(minutes=90)),
+        ("1h30", timedelta(minutes=90)),
+        ("1 hour and 30 minutes", timedelta(minutes=90)),
+        ("2d", timedelta(days=2)),
+        ("45min", timedelta(minutes=45)),
+        ("7 hours", timedelta(hours=7)),
+        ("7 Hours", timedelta(hours=7)),
+        ("1.5h", timedelta(minutes=90)),
+        ("1,5h", timedelta(minutes=90)),
+        ("1w", timedelta(days=7)),
+        ("2d 3h", timedelta(days=2, hours=3)),
+        ("90 secs", timedelta(seconds=90)),
+        ("5m30", timedelta(minutes=5, seconds=30)),
+    ],
+)
+def test_durations_in_common_forms_are_understood(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "7", "abc", "7 fortnights", "h", "1h 2h", "7h!", "-7h", "7h abc", "x" * 500, "1h30x"]
+)
+def test_unreadable_durations_are_refused(text: str) -> None:
+    with pytest.raises(UserError):
+        parse_duration(text)
+
+
+def test_a_duration_under_the_minimum_is_refused() -> None:
+    with pytest.raises(UserError, match="too short"):
+        parse_duration("30s")
+    with pytest.raises(UserError, match="too short"):
+        parse_duration("0h")
+    assert parse_duration("30s", minimum=timedelta(seconds=1)) == timedelta(seconds=30)
+
+
+def test_a_duration_over_the_maximum_is_refused() -> None:
+    with pytest.raises(UserError, match="too long"):
+        parse_duration("367d")
+    with pytest.raises(UserError, match="too long"):
+        parse_duration("99999999999999999999d")
+    with pytest.raises(UserError, match="too long"):
+        parse_duration("3h", maximum=timedelta(hours=2))
+    assert parse_duration("366d") == timedelta(days=366)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("55:00", timedelta(minutes=55)),
+        ("5:07", timedelta(minutes=5, seconds=7)),
+        ("75:00", timedelta(minutes=75)),
+        ("1:02:03", timedelta(hours=1, minutes=2, seconds=3)),
+        ("0:55:00", timedelta(minutes=55)),
+        ("55m", timedelta(minutes=55)),
+        ("1h 2m", timedelta(hours=1, minutes=2)),
+        ("45s", timedelta(seconds=45)),
+        ("12:34.5", timedelta(minutes=12, seconds=34, milliseconds=500)),
+    ],
+)
+def test_penalty_times_are_read_as_clock_or_duration(text: str, expected: timedelta) -> None:
+    assert parse_clock_duration(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "0:00", "00:00:00", "55:60", "1:60:00", "55", "abc", "7d", "200:00:00", "1:2:3", "-5:00"]
+)
+def test_bad_penalty_times_are_refused(text: str) -> None:
+    with pytest.raises(UserError):
+        parse_clock_duration(text)
+
+
+def test_time_zones_are_found_whatever_the_case() -> None:
+    assert parse_timezone("Europe/Berlin").key == "Europe/Berlin"
+    assert parse_timezone("europe/berlin").key == "Europe/Berlin"
+    assert parse_timezone(" America/New York ").key == "America/New_York"
+    assert parse_timezone("utc").key == "UTC"
+    assert parse_timezone("UTC").key == "UTC"
+
+
+@pytest.mark.parametrize("name", ["", "Mars/Olympus", "Berlin/Europe", "../../etc/passwd", "x" * 300])
+def test_unknown_time_zones_are_refused(name: str) -> None:
+    with pytest.raises(UserError, match="time zone"):
+        parse_timezone(name)
+
+
+def test_unknown_time_zone_suggests_close_names() -> None:
+    with pytest.raises(UserError, match="Europe/Berlin"):
+        parse_timezone("berlin")
+
+
+def test_time_zone_choices_fit_autocomplete() -> None:
+    assert 0 < len(timezone_choices("")) <= 25
+    assert timezone_choices("berl") == ["Europe/Berlin"]
+    assert timezone_choices("new")[0] == "America/New_York"
+    assert len(timezone_choices("a")) == 25
+    assert timezone_choices("zzzz") == []
+    assert all(not n.startswith(("posix/", "right/")) for n in timezone_choices("e"))
+
+
+def test_full_date_times_are_read_in_the_server_zone() -> None:
+    expected = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+    assert parse_local_datetime("2026-12-01 18:00", BERLIN, NOW) == expected
+    assert parse_local_datetime("2026-12-01T18:00", BERLIN, NOW) == expected
+    assert parse_local_datetime("2026-12-01 6pm", BERLIN, NOW) == expected
+    assert parse_local_datetime("2026-12-01 18:00:30", BERLIN, NOW) == expected + timedelta(seconds=30)
+
+
+def test_summer_dates_use_summer_time() -> None:
+    assert parse_local_datetime("2027-07-01 18:00", BERLIN, NOW) == datetime(2027, 7, 1, 16, 0, tzinfo=UTC)
+
+
+def test_a_bare_time_is_today_when_still_ahead() -> None:
+    assert parse_local_datetime("22:00", BERLIN, NOW) == datetime(2026, 11, 29, 21, 0, tzinfo=UTC)
+
+
+def test_a_bare_time_already_past_rolls_to_tomorrow() -> None:
+    assert parse_local_datetime("18:00", BERLIN, NOW) == datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+    assert parse_local_datetime("20:48", BERLIN, NOW) == datetime(2026, 11, 30, 19, 48, tzinfo=UTC)
+
+
+def test_today_and_tomorrow_are_understood() -> None:
+    assert parse_local_datetime("tomorrow 07:30", BERLIN, NOW) == datetime(2026, 11, 30, 6, 30, tzinfo=UTC)
+    assert parse_local_datetime("Tomorrow at 7:30am", BERLIN, NOW) == datetime(2026, 11, 30, 6, 30, tzinfo=UTC)
+    assert parse_local_datetime("today 23:00", BERLIN, NOW) == datetime(2026, 11, 29, 22, 0, tzinfo=UTC)
+
+
+def test_today_means_the_day_in_the_server_zone_not_in_utc() -> None:
+    tokyo = ZoneInfo("Asia/Tokyo")
+    now = datetime(2026, 11, 29, 23, 0, tzinfo=UTC)  # already 30 Nov 08:00 in Tokyo
+    assert parse_local_datetime("today 20:00", tokyo, now) == datetime(2026, 11, 30, 11, 0, tzinfo=UTC)
+
+
+def test_month_day_without_year_is_the_next_such_date() -> None:
+    assert parse_local_datetime("12-01 18:00", BERLIN, NOW) == datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+    assert parse_local_datetime("01-15 09:00", BERLIN, NOW) == datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
+
+
+def test_relative_times_are_understood() -> None:
+    assert parse_local_datetime("in 2h", BERLIN, NOW) == NOW + timedelta(hours=2)
+
+
+def test_past_date_times_are_returned_for_the_caller_to_judge() -> None:
+    assert parse_local_datetime("2026-01-01 10:00", BERLIN, NOW) < NOW
+
+
+def test_a_time_skipped_by_daylight_saving_is_refused() -> None:
+    with pytest.raises(UserError, match="doesn't exist"):
+        parse_local_datetime("2026-03-29 02:30", BERLIN, NOW)
+
+
+def test_a_time_repeated_by_daylight_saving_is_its_first_occurrence() -> None:
+    # 2026-10-25 02:30 happens twice in Berlin: first in summer time (UTC+2), then in winter time.
+    assert parse_local_datetime("2026-10-25 02:30", BERLIN, NOW) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+
+
+def test_new_york_gap_is_refused_too() -> None:
+    with pytest.raises(UserError, match="America/New_York"):
+        localize(date(2026, 3, 8), time(2, 30), ZoneInfo("America/New_York"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "soon",
+        "9999-12-31 23:59",
+        "2040-01-01 10:00",
+        "2026-13-01 10:00",
+        "2026-02-30 10:00",
+        "2026-12-01",
+        "25:00",
+        "18:61",
+        "18",
+        "13pm",
+        "0am",
+        "x" * 1000,
+        "in forever",
+        "in 400d",
+    ],
+)
+def test_unreadable_or_absurd_date_times_are_refused(text: str) -> None:
+    with pytest.raises(UserError):
+        parse_local_datetime(text, BERLIN, NOW)
+
+
+def test_a_date_without_time_asks_for_a_time() -> None:
+    with pytest.raises(UserError, match="Add a time"):
+        parse_local_datetime("2026-12-01", BERLIN, NOW)
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1)))  # noqa: DTZ001
+def test_any_typed_wall_time_comes_back_as_the_same_wall_time(naive: datetime) -> None:
+    naive = naive.replace(second=0, microsecond=0)
+    text = f"{naive:%Y-%m-%d %H:%M}"
+    now = datetime(naive.year, 1, 1, tzinfo=UTC)
+    try:
+        result = parse_local_datetime(text, BERLIN, now)
+    except UserError as err:
+        assert "doesn't exist" in err.message
+        return
+    assert result.tzinfo is UTC
+    assert result.astimezone(BERLIN).replace(tzinfo=None) == naive
+
+
+@pytest.mark.parametrize(
+    ("td", "text"),
+    [
+        (timedelta(hours=6, minutes=41), "6 h 41 min"),
+        (timedelta(minutes=55), "55 min"),
+        (timedelta(days=2, hours=3), "2 d 3 h"),
+        (timedelta(seconds=45), "45 s"),
+        (timedelta(minutes=5, seconds=30), "5 min 30 s"),
+        (timedelta(hours=7), "7 h"),
+        (timedelta(hours=6, minutes=41, seconds=59), "6 h 41 min"),
+        (timedelta(0), "0 s"),
+        (timedelta(minutes=-5), "-5 min"),
+    ],
+)
+def test_durations_are_shown_compactly(td: timedelta, text: str) -> None:
+    assert human_duration(td) == text
+
+
+@pytest.mark.parametrize(
+    ("td", "text"),
+    [
+        (timedelta(hours=7), "7 hours"),
+        (timedelta(hours=1), "1 hour"),
+        (timedelta(minutes=90), "90 minutes"),
+        (timedelta(minutes=150), "2 hours 30 minutes"),
+        (timedelta(days=2), "2 days"),
+        (timedelta(days=1), "1 day"),
+        (timedelta(hours=36), "36 hours"),
+        (timedelta(days=2, hours=12), "2 days 12 hours"),
+        (timedelta(seconds=45), "45 seconds"),
+        (timedelta(minutes=1), "1 minute"),
+    ],
+)
+def test_durations_in_titles_read_naturally(td: timedelta, text: str) -> None:
+    assert title_duration(td) == text
+
+
+def test_discord_timestamps() -> None:
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    assert ts(when) == "<t:1767225600:R>"
+    assert discord_timestamp(when, "F") == "<t:1767225600:F>"
+    with pytest.raises(ValueError, match="aware"):
+        ts(datetime(2026, 1, 1))  # noqa: DTZ001
+    with pytest.raises(ValueError, match="style"):
+        ts(when, "x")
