@@ -12,12 +12,13 @@ bet; a named bet with no names could never lock).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
 
+from bot.domain.challenges import ChallengeStatus, ParticipantResult
 from bot.domain.units import Kind, Unit, format_amount, parse_amount, to_base
 from bot.errors import NotAllowed, UserError
 
@@ -128,10 +129,17 @@ def check_stake_amount(base: int, unit: Unit) -> None:
         )
 
 
+def _mentions_amount(text: str, amount: str) -> bool:
+    """Whether `text` already gives the number of `amount` ("5" of "5 km"; "2020" or "2,020")."""
+    number = amount.partition(" ")[0]
+    numbers = "|".join({re.escape(number), re.escape(number.replace(",", ""))})
+    return re.search(rf"(?<![\d.,])(?:{numbers})(?![\d]|[.,]\d)", text) is not None
+
+
 def describe(stake: Stake) -> str:
-    """'run backwards 5 km'; the text alone when it already says the amount ('run 5 km backwards')."""
+    """'run backwards 5 km'; the text alone when it already gives the number ('run 5 km backwards')."""
     amount = format_amount(stake.amount, stake.unit)
-    if amount.casefold() in stake.text.casefold():
+    if _mentions_amount(stake.text, amount):
         return stake.text
     return f"{stake.text} {amount}"
 
@@ -219,8 +227,14 @@ def check_proposal(
     opponent_in_guild: Mapping[int, bool],
     open_bet: bool,
     max_opponents: int = MAX_OPPONENTS,
+    *,
+    proposer_side: Side | None = None,
+    subject: BetSubject | None = None,
 ) -> None:
-    """Refuse a proposal the rules don't allow. Unknown ids in the mappings count as non-members."""
+    """Refuse a proposal the rules don't allow. Unknown ids in the mappings count as non-members.
+
+    Given `proposer_side` and `subject`, also refuse anyone betting on their own challenge failing.
+    """
     if open_bet and opponents:
         raise UserError(
             "Either name your opponents or leave the bet open to anyone — not both. Drop the names or the open option."
@@ -237,18 +251,36 @@ def check_proposal(
             raise UserError(f"<@{user_id}> is a bot and can't take a bet — pick a member instead.")
         if not opponent_in_guild.get(user_id, False):
             raise UserError(f"<@{user_id}> isn't a member of this server — pick someone who is.")
+    if proposer_side is not None and subject is not None:
+        check_side_for_subject(proposer_id, proposer_side, subject, you=True)
+        for user_id in sorted(unique):
+            check_side_for_subject(user_id, other(proposer_side), subject, you=False)
 
 
-def check_challenge_bettable(status: str, lock_at: datetime | None, now: datetime) -> None:
+def check_side_for_subject(user_id: int, side: Side, subject: BetSubject, *, you: bool = True) -> None:
+    """The member whose result decides a challenge bet can't take the side that they fail: they
+    could win it by not trying."""
+    if isinstance(subject, ChallengeSubject) and subject.participant_id == user_id and side is Side.AGAINST:
+        if you:
+            raise UserError(
+                "You can't bet on failing your own challenge — you could win just by not trying. "
+                "Bet that you make it instead."
+            )
+        raise UserError(
+            f"<@{user_id}> is the one doing the challenge, so they can't take the side that they fail. "
+            "Leave them out of the opponents."
+        )
+
+
+def check_challenge_bettable(status: ChallengeStatus, lock_at: datetime | None, now: datetime) -> None:
     """A bet on a challenge needs it scheduled or active and not yet locked.
 
-    `status` is a `challenges.ChallengeStatus` (a StrEnum, compared by value); `lock_at` None
-    means the lock time isn't known yet (an attempt-clock challenge locks at its first log).
+    `lock_at` None means the lock time isn't known yet (an attempt-clock challenge locks at its
+    first log).
     """
-    value = str(status).lower()
-    if value == "finished":
+    if status == ChallengeStatus.FINISHED:
         raise UserError("That challenge is already over — bet on one that hasn't finished.")
-    if value == "cancelled":
+    if status == ChallengeStatus.CANCELLED:
         raise UserError("That challenge was cancelled — pick another one to bet on.")
     if lock_at is not None and now >= lock_at:
         raise UserError("Bets on that challenge are closed: it has already started.")
@@ -288,15 +320,21 @@ def check_can_accept(
     actor_id: int,
     now: datetime,
     lock_at: datetime | None,
+    *,
+    opponent_side: Side | None = None,
+    subject: BetSubject | None = None,
 ) -> None:
     """A named opponent (or anyone but the proposer, for an open bet) may accept once before lock.
 
-    Someone who declined may change their mind and accept while the bet is still open.
+    Someone who declined may change their mind and accept while the bet is still open. Given
+    `opponent_side` and `subject`, the challenge's subject can't accept the side that they fail.
     """
     _check_may_respond(proposer_id, named_opponents, open_bet, actor_id, "accept")
     _check_still_open(bet_status, now, lock_at)
     if actor_id in accepted:
         raise UserError("You've already accepted this bet — you're in.")
+    if opponent_side is not None and subject is not None:
+        check_side_for_subject(actor_id, opponent_side, subject, you=True)
 
 
 def check_can_decline(
@@ -330,6 +368,8 @@ def accept(bet: Bet, actor_id: int, now: datetime, lock_at: datetime | None) -> 
         actor_id,
         now,
         lock_at,
+        opponent_side=other(bet.proposer_side),
+        subject=bet.subject,
     )
     return replace(bet, accepted=bet.accepted | {actor_id}, declined=bet.declined - {actor_id})
 
@@ -363,18 +403,11 @@ def lock(bet: Bet) -> Bet:
 # --------------------------------------------------------------------------- settling
 
 
-class HasSucceeded(Protocol):
-    """Anything with `succeeded`, such as `challenges.ParticipantResult`."""
-
-    @property
-    def succeeded(self) -> bool: ...
-
-
 def winning_side(subject_succeeded: bool) -> Side:
     return Side.FOR if subject_succeeded else Side.AGAINST
 
 
-def winning_side_from_outcome(subject: ChallengeSubject, results: Mapping[int, HasSucceeded]) -> Side | None:
+def winning_side_from_outcome(subject: ChallengeSubject, results: Mapping[int, ParticipantResult]) -> Side | None:
     """The side that won given a challenge's outcome; None if the subject has no result (left)."""
     result = results.get(subject.participant_id)
     if result is None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -35,6 +35,7 @@ from bot.domain.bets import (
     winning_side,
     winning_side_from_outcome,
 )
+from bot.domain.challenges import ChallengeStatus, ParticipantResult
 from bot.domain.units import parse_unit
 from bot.errors import NotAllowed, UserError
 
@@ -101,20 +102,22 @@ def test_winning_side_follows_the_subject() -> None:
     assert winning_side(False) is Side.AGAINST
 
 
-@dataclass(frozen=True)
-class Result:
-    succeeded: bool
+def result(user_id: int, succeeded: bool) -> ParticipantResult:
+    return ParticipantResult(
+        user_id=user_id, succeeded=succeeded, total=0, reached_at=None, elapsed_to_target=None, rank=1
+    )
 
 
 def test_winning_side_from_outcome_reads_the_subject_participant() -> None:
     subject = ChallengeSubject(challenge_id=1, participant_id=PROPOSER)
-    assert winning_side_from_outcome(subject, {PROPOSER: Result(True), ALICE: Result(False)}) is Side.FOR
-    assert winning_side_from_outcome(subject, {PROPOSER: Result(False)}) is Side.AGAINST
+    outcome = {PROPOSER: result(PROPOSER, True), ALICE: result(ALICE, False)}
+    assert winning_side_from_outcome(subject, outcome) is Side.FOR
+    assert winning_side_from_outcome(subject, {PROPOSER: result(PROPOSER, False)}) is Side.AGAINST
 
 
 def test_winning_side_from_outcome_is_undecided_when_subject_has_no_result() -> None:
     subject = ChallengeSubject(challenge_id=1, participant_id=PROPOSER)
-    assert winning_side_from_outcome(subject, {ALICE: Result(True)}) is None
+    assert winning_side_from_outcome(subject, {ALICE: result(ALICE, True)}) is None
 
 
 # --------------------------------------------------------------------------- stakes
@@ -191,8 +194,15 @@ def test_describe_puts_the_amount_after_the_text() -> None:
     assert describe(build_stake("burpees", 100, REPS)) == "burpees 100 reps"
 
 
-def test_describe_does_not_repeat_an_amount_already_in_the_text() -> None:
-    assert describe(build_stake("run 5 km backwards", 5, KM)) == "run 5 km backwards"
+@pytest.mark.parametrize("text", ["run 5 km backwards", "run 5km backwards", "2020 pushups", "2,020 pushups"])
+def test_describe_does_not_repeat_an_amount_already_in_the_text(text: str) -> None:
+    amount, unit = (5, KM) if "run" in text else (2020, REPS)
+    assert describe(build_stake(text, amount, unit)) == text
+
+
+def test_describe_adds_the_amount_when_the_text_has_a_different_number() -> None:
+    assert describe(build_stake("run 15 km", 5, KM)) == "run 15 km 5 km"
+    assert describe(build_stake("run 5.5 km", 5, KM)) == "run 5.5 km 5 km"
 
 
 def test_one_stake_given_means_both_sides_owe_it() -> None:
@@ -276,21 +286,62 @@ def test_a_bet_is_either_named_or_open_not_neither() -> None:
 
 
 def test_challenge_that_is_scheduled_or_active_before_lock_is_bettable() -> None:
-    check_challenge_bettable("scheduled", LOCK, NOW)
-    check_challenge_bettable("active", None, NOW)
+    check_challenge_bettable(ChallengeStatus.SCHEDULED, LOCK, NOW)
+    check_challenge_bettable(ChallengeStatus.ACTIVE, None, NOW)
 
 
-@pytest.mark.parametrize("status", ["finished", "cancelled"])
-def test_finished_or_cancelled_challenges_are_not_bettable(status: str) -> None:
-    with pytest.raises(UserError):
+@pytest.mark.parametrize(
+    ("status", "words"), [(ChallengeStatus.FINISHED, "already over"), (ChallengeStatus.CANCELLED, "cancelled")]
+)
+def test_finished_or_cancelled_challenges_are_not_bettable(status: ChallengeStatus, words: str) -> None:
+    with pytest.raises(UserError, match=words):
         check_challenge_bettable(status, LOCK, NOW)
 
 
 def test_challenge_is_not_bettable_once_locked() -> None:
     with pytest.raises(UserError, match="closed"):
-        check_challenge_bettable("active", NOW, NOW)
+        check_challenge_bettable(ChallengeStatus.ACTIVE, NOW, NOW)
     with pytest.raises(UserError):
-        check_challenge_bettable("scheduled", NOW - timedelta(seconds=1), NOW)
+        check_challenge_bettable(ChallengeStatus.SCHEDULED, NOW - timedelta(seconds=1), NOW)
+
+
+def test_attempt_clock_challenge_without_a_first_log_stays_bettable() -> None:
+    check_challenge_bettable(ChallengeStatus.ACTIVE, None, NOW + timedelta(days=3))
+
+
+def test_betting_on_failing_your_own_challenge_is_refused() -> None:
+    subject = ChallengeSubject(challenge_id=1, participant_id=PROPOSER)
+    with pytest.raises(UserError, match="failing your own challenge"):
+        check_proposal(
+            PROPOSER, {ALICE}, {ALICE: False}, {ALICE: True}, False, proposer_side=Side.AGAINST, subject=subject
+        )
+    check_proposal(PROPOSER, {ALICE}, {ALICE: False}, {ALICE: True}, False, proposer_side=Side.FOR, subject=subject)
+
+
+def test_the_subject_cannot_be_named_to_take_the_side_that_they_fail() -> None:
+    subject = ChallengeSubject(challenge_id=1, participant_id=ALICE)
+    with pytest.raises(UserError, match="doing the challenge"):
+        check_proposal(PROPOSER, {ALICE}, {ALICE: False}, {ALICE: True}, False, proposer_side=Side.FOR, subject=subject)
+    # Betting against the subject's failure puts them on the side that they make it: fine.
+    check_proposal(PROPOSER, {ALICE}, {ALICE: False}, {ALICE: True}, False, proposer_side=Side.AGAINST, subject=subject)
+
+
+def test_manual_subjects_have_no_side_restriction() -> None:
+    subject = ManualSubject(description="Tom quits sugar", decide_at=LOCK)
+    check_proposal(PROPOSER, {ALICE}, {ALICE: False}, {ALICE: True}, False, proposer_side=Side.AGAINST, subject=subject)
+
+
+def test_the_subject_cannot_accept_an_open_bet_on_their_own_failure() -> None:
+    bet = seed_bet(
+        status=BetStatus.OPEN,
+        accepted=frozenset(),
+        named_opponents=frozenset(),
+        open_bet=True,
+        subject=ChallengeSubject(challenge_id=1, participant_id=CAROL),
+    )
+    with pytest.raises(UserError, match="failing your own challenge"):
+        bets.accept(bet, CAROL, NOW, LOCK)
+    assert bets.accept(bet, ALICE, NOW, LOCK).accepted == {ALICE}
 
 
 def test_manual_subject_needs_a_future_decision_time_and_a_description() -> None:
