@@ -16,6 +16,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 from bot.domain.challenges import ChallengeStatus, ParticipantResult
@@ -96,7 +97,7 @@ def _clean_text(text: str, what: str, limit: int) -> str:
 
 def build_stake(
     text: str,
-    amount: object,
+    amount: str | int | float | Decimal,
     unit: Unit,
     due: timedelta | None = None,
     default_due: timedelta = DEFAULT_DUE,

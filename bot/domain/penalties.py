@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from bot.domain.bets import check_stake_amount
+from bot.domain.bets import max_stake_base
 from bot.domain.pace import format_pace, pace_per
-from bot.domain.units import KM, MI, Kind, Unit, format_amount
+from bot.domain.timeparse import human_duration
+from bot.domain.units import KM, MI, Kind, Unit, format_amount, format_number
 from bot.errors import NotAllowed, UserError
 
 MAX_ELAPSED = timedelta(days=7)
@@ -132,16 +133,23 @@ class Submission:
 
     @property
     def pace_text(self) -> str | None:
-        """'11:00 min/km', '42.5 reps/min', or None for a duration."""
+        """'11:00 min/km', '12.5 reps/min', or None for a duration."""
         if self.pace is not None and self.pace_unit is not None:
             return format_pace(self.pace, self.pace_unit)
         if self.reps_per_minute is not None:
-            return f"{self.reps_per_minute} {self.unit.symbol}/min"
+            return f"{format_number(self.reps_per_minute)} {self.unit.symbol}/min"
         return None
 
     @property
     def amount_text(self) -> str:
         return format_amount(self.amount, self.unit)
+
+    @property
+    def summary(self) -> str:
+        """'5 km in 55 min · 11:00 min/km'."""
+        text = f"{self.amount_text} in {human_duration(self.elapsed)}"
+        pace = self.pace_text
+        return f"{text} · {pace}" if pace else text
 
 
 def _pace_unit_for(stake_unit: Unit) -> Unit:
@@ -165,7 +173,13 @@ def build_submission(
         raise UserError("The time it took has to be more than zero, e.g. 55:00.")
     if elapsed > MAX_ELAPSED:
         raise UserError("That took more than 7 days? Give the time of the effort itself, e.g. 55:00.")
-    check_stake_amount(amount_base, stake_unit)
+    if amount_base <= 0:
+        raise UserError(f"Enter how much you did — more than 0 {stake_unit.symbol}.")
+    if amount_base > max_stake_base(stake_unit):
+        raise UserError(
+            f"{format_amount(amount_base, stake_unit)} in one go? Check the amount — "
+            f"a submission can be at most {format_amount(max_stake_base(stake_unit), stake_unit)}."
+        )
     meets = amount_base >= required_base
     if stake_unit.kind is Kind.DISTANCE:
         # elapsed / km < 2 min  ⇔  elapsed_ms · 1e6 mm/km < 2 min · amount_mm

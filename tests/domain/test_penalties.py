@@ -20,7 +20,7 @@ from bot.domain.penalties import (
     reminder_at,
     status_after_void,
 )
-from bot.domain.units import KM, MI, MIN, REPS, STEPS
+from bot.domain.units import KM, MI, MIN, REPS, STEPS, Unit
 from bot.errors import NotAllowed, UserError
 
 NOW = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
@@ -186,6 +186,7 @@ def test_seed_story_five_km_backwards_in_55_minutes_is_an_11_minute_pace() -> No
     assert sub.pace_text == "11:00 min/km"
     assert sub.meets_stake
     assert sub.amount_text == "5 km"
+    assert sub.summary == "5 km in 55 min · 11:00 min/km"
     assert sub.reps_per_minute is None
 
 
@@ -215,12 +216,15 @@ def test_counts_get_reps_per_minute() -> None:
     assert sub.reps_per_minute == Decimal("12.5")
     assert sub.pace is None
     assert sub.pace_text == "12.5 reps/min"
+    assert sub.summary == "100 reps in 8 min · 12.5 reps/min"
     assert sub.meets_stake
+    assert build_submission(REPS, 120, timedelta(minutes=10), required_base=100).pace_text == "12 reps/min"
 
 
 def test_durations_get_no_pace() -> None:
     sub = build_submission(MIN, 300_000, timedelta(minutes=5), required_base=300_000)
     assert sub.pace is None and sub.reps_per_minute is None and sub.pace_text is None
+    assert sub.summary == "5 min in 5 min"
     assert sub.meets_stake
 
 
@@ -242,9 +246,9 @@ def test_a_time_over_seven_days_is_refused() -> None:
 
 
 @pytest.mark.parametrize(("unit", "amount"), [(KM, 0), (KM, -1), (KM, 501_000_000), (REPS, 10_001)])
-def test_non_positive_or_absurd_amounts_are_refused(unit: object, amount: int) -> None:
-    with pytest.raises(UserError):
-        build_submission(unit, amount, timedelta(hours=20), required_base=1)  # type: ignore[arg-type]
+def test_non_positive_or_absurd_amounts_are_refused(unit: Unit, amount: int) -> None:
+    with pytest.raises(UserError, match=r"more than 0|Check the amount"):
+        build_submission(unit, amount, timedelta(hours=20), required_base=1)
 
 
 def test_five_km_in_thirty_seconds_is_refused_as_impossible() -> None:
