@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import discord
+
 CONTENT_MAX = 2000
 EMBED_TITLE_MAX = 256
 EMBED_DESCRIPTION_MAX = 4096
@@ -32,3 +34,20 @@ def chunk_lines(lines: list[str], limit: int) -> list[str]:
     if current:
         pages.append(current)
     return pages
+
+
+PAGE_CHARS = 3800  # one embed per page keeps every message far below the 6,000 total
+
+
+def paged_embeds(
+    title: str, lines: list[str], colour: discord.Colour, per_page_chars: int = PAGE_CHARS
+) -> list[discord.Embed]:
+    """One embed per page; a paginator shows them one at a time."""
+    pages = chunk_lines(lines, per_page_chars) or [""]
+    embeds = []
+    for index, page in enumerate(pages):
+        embed = discord.Embed(title=truncate(title, 256), description=page, colour=colour)
+        if len(pages) > 1:
+            embed.set_footer(text=f"Page {index + 1} of {len(pages)}")
+        embeds.append(embed)
+    return embeds

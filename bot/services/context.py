@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+
+import aiosqlite
 
 from bot.clock import Clock
 from bot.domain.guild_settings import GuildSettings
@@ -12,6 +16,9 @@ from bot.settings import Settings
 from bot.store import guilds
 from bot.store.db import Database
 
+# (conn, challenge row, {user_id: ParticipantResult} or None when cancelled, now)
+ChallengeClosedHook = Callable[[aiosqlite.Connection, Any, dict[int, Any] | None, datetime], Awaitable[None]]
+
 
 @dataclass
 class Services:
@@ -19,6 +26,8 @@ class Services:
     clock: Clock
     settings: Settings
     timers: Timers
+    # Run inside the transaction that finishes (results) or cancels (None) a challenge: bets hook in here.
+    on_challenge_closed: list[ChallengeClosedHook] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -31,6 +31,7 @@ class ChallengeRow:
     status: str
     created_at: datetime
     finished_at: datetime | None
+    cancelled_by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def _challenge(r: aiosqlite.Row) -> ChallengeRow:
         status=r["status"],
         created_at=from_db(r["created_at"]),
         finished_at=opt_from_db(r["finished_at"]),
+        cancelled_by=r["cancelled_by"],
     )
 
 

@@ -1,0 +1,194 @@
+"""Embeds and texts for challenges: cards, status with progress bars, lists, announcements."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import discord
+
+from bot.domain.challenges import Mode, ParticipantStanding
+from bot.domain.pace import format_rate
+from bot.domain.timeparse import human_duration, ts
+from bot.domain.units import format_amount
+from bot.render.limits import EMBED_DESCRIPTION_MAX, chunk_lines, paged_embeds, truncate
+from bot.render.message import Outgoing
+from bot.services.challenges import ChallengeView
+from bot.store.challenges import ChallengeRow
+
+COLOUR = discord.Colour.blurple()
+MODE_TEXT = {
+    Mode.EACH: "everyone must reach the target",
+    Mode.TOTAL: "the combined total must reach the target",
+    Mode.MOST: "highest total at the deadline wins",
+}
+BAR_WIDTH = 12
+
+
+def progress_bar(percent: float | None, width: int = BAR_WIDTH) -> str:
+    if percent is None:
+        return ""
+    filled = max(0, min(width, int(percent * width // 100)))
+    return "▰" * filled + "▱" * (width - filled)
+
+
+def name(view: ChallengeView) -> str:
+    return truncate(f"#{view.row.no} {view.title}", 256)
+
+
+def window_line(view: ChallengeView) -> str:
+    rules = view.rules
+    if rules.attempt is not None:
+        start_by = rules.latest_start or rules.ends_at
+        return (
+            f"Clock: **{human_duration(rules.attempt)}** from each participant's first log · "
+            f"start by {ts(start_by, 'f')}"
+        )
+    if view.row.status == "scheduled":
+        return f"Starts {ts(rules.starts_at, 'f')} ({ts(rules.starts_at)}) · ends {ts(rules.ends_at, 'f')}"
+    if view.row.status == "active":
+        return f"Started {ts(rules.starts_at, 'f')} · ends {ts(rules.ends_at, 'f')} ({ts(rules.ends_at)})"
+    return f"{ts(rules.starts_at, 'f')} → {ts(rules.ends_at, 'f')}"
+
+
+def _standing_line(view: ChallengeView, row: ParticipantStanding) -> str:
+    rules = view.rules
+    unit = rules.unit
+    amount = format_amount(row.total, unit)
+    if rules.target is not None and rules.mode is not Mode.TOTAL:
+        pct = row.percent or 0.0
+        head = f"**{row.rank}.** <@{row.user_id}> {progress_bar(pct)} {amount} ({pct:.0f} %)"
+    else:
+        head = f"**{row.rank}.** <@{row.user_id}> — {amount}"
+    details: list[str] = []
+    if row.reached_at is not None and row.elapsed_to_target is not None:
+        details.append(f"✅ target in {human_duration(row.elapsed_to_target)}")
+    elif not row.started:
+        details.append("not started yet")
+    elif view.row.status == "active":
+        if row.rate_per_hour is not None:
+            details.append(f"pace {format_rate(row.rate_per_hour, unit)}")
+        if row.needed_per_hour is not None and rules.mode is Mode.EACH:
+            details.append(f"needs {format_rate(row.needed_per_hour, unit)}")
+        if row.projected_finish is not None and rules.mode is Mode.EACH:
+            verdict = "on track" if row.on_track else "behind"
+            details.append(f"projected {ts(row.projected_finish, 't')} ({verdict})")
+        if rules.attempt is not None:
+            details.append(f"clock ends {ts(row.window_end)}")
+    return head + (("\n   " + " · ".join(details)) if details else "")
+
+
+def challenge_embed(view: ChallengeView, *, heading: str | None = None) -> discord.Embed:
+    rules = view.rules
+    board = view.standings
+    lines = [window_line(view), f"Mode: **{rules.mode.value}** — {MODE_TEXT[rules.mode]}"]
+    if view.row.status == "active" and rules.attempt is None:
+        lines.append(f"Time left: ends {ts(rules.ends_at)}")
+    if rules.mode is Mode.TOTAL and rules.target is not None:
+        pct = board.percent or 0.0
+        lines.append(
+            f"Team total: {progress_bar(pct)} {format_amount(board.total, rules.unit)} of "
+            f"{format_amount(rules.target, rules.unit)} ({pct:.0f} %)"
+        )
+        if view.row.status == "active" and board.rate_per_hour is not None:
+            extra = f"pace {format_rate(board.rate_per_hour, rules.unit)}"
+            if board.needed_per_hour is not None:
+                extra += f" · needs {format_rate(board.needed_per_hour, rules.unit)}"
+            if board.projected_finish is not None:
+                extra += f" · projected {ts(board.projected_finish, 't')}"
+            lines.append(extra)
+    elif rules.target is not None:
+        lines.append(f"Target: **{format_amount(rules.target, rules.unit)}** each")
+    lines.append("")
+    if board.rows:
+        lines.extend(_standing_line(view, r) for r in board.rows)
+    else:
+        lines.append("No participants yet — join with `/challenge join`.")
+    if view.struck_logs:
+        lines.append(f"\n_{view.struck_logs} log(s) undone or corrected; kept on record._")
+    description = chunk_lines(lines, EMBED_DESCRIPTION_MAX)[0] if lines else ""
+    embed = discord.Embed(title=truncate(heading or name(view), 256), description=description, colour=COLOUR)
+    embed.set_footer(text=f"Challenge #{view.row.no} · {view.row.status} · times shown in your own time zone")
+    return embed
+
+
+def created(view: ChallengeView) -> Outgoing:
+    return Outgoing(
+        content=truncate(f"New challenge by <@{view.row.creator_id}>: **{view.title}**", 2000),
+        embeds=[challenge_embed(view)],
+    )
+
+
+def started(view: ChallengeView) -> Outgoing:
+    ids = [p.user_id for p in view.participants]
+    people = " ".join(f"<@{uid}>" for uid in ids[:40])
+    return Outgoing(
+        content=truncate(f"🏁 **{view.title}** (#{view.row.no}) has started! {people}", 2000),
+        embeds=[challenge_embed(view)],
+        ping=ids,
+    )
+
+
+def reminder(view: ChallengeView) -> Outgoing:
+    ids = [p.user_id for p in view.participants]
+    people = " ".join(f"<@{uid}>" for uid in ids[:40])
+    return Outgoing(
+        content=truncate(f"⏰ **{view.title}** (#{view.row.no}) ends {ts(view.rules.ends_at)}. {people}", 2000),
+        embeds=[challenge_embed(view)],
+        ping=ids,
+    )
+
+
+def milestone(view: ChallengeView, user_id: int | None, mark: int) -> Outgoing:
+    who = "The team" if user_id is None else f"<@{user_id}>"
+    icon = "🎉" if mark >= 100 else "💪"
+    verb = "reached the target of" if mark >= 100 else f"is {mark} % of the way to"
+    target = format_amount(view.rules.target or 0, view.rules.unit)
+    extra = ""
+    row = next((r for r in view.standings.rows if r.user_id == user_id), None)
+    if mark >= 100 and row is not None and row.elapsed_to_target is not None:
+        extra = f" in {human_duration(row.elapsed_to_target)}"
+    elif mark >= 100 and user_id is None and view.standings.reached_at is not None:
+        extra = f" in {human_duration(view.standings.reached_at - view.rules.starts_at)}"
+    return Outgoing(
+        content=truncate(f"{icon} {who} {verb} {target}{extra} — **{view.title}** (#{view.row.no})", 2000),
+        ping=[] if user_id is None else [user_id],
+    )
+
+
+def result(view: ChallengeView, chart: bytes | None) -> Outgoing:
+    winners = [p.user_id for p in view.participants if p.result == "succeeded"]
+    losers = [p.user_id for p in view.participants if p.result == "failed"]
+    lines = []
+    if winners:
+        lines.append("✅ Made it: " + ", ".join(f"<@{uid}>" for uid in winners))
+    if losers:
+        lines.append("❌ Didn't make it: " + ", ".join(f"<@{uid}>" for uid in losers))
+    if not view.participants:
+        lines.append("Nobody took part.")
+    embed = challenge_embed(view, heading=f"Result — {name(view)}")
+    outgoing = Outgoing(
+        content=truncate(f"🏆 **{view.title}** (#{view.row.no}) is over.\n" + "\n".join(lines), 2000),
+        embeds=[embed],
+        ping=[p.user_id for p in view.participants],
+    )
+    if chart is not None:
+        filename = f"challenge-{view.row.no}.png"
+        embed.set_image(url=f"attachment://{filename}")
+        outgoing.files.append((filename, chart))
+    return outgoing
+
+
+def cancelled(view: ChallengeView, by: int | None) -> Outgoing:
+    who = f" by <@{by}>" if by else ""
+    return Outgoing(content=truncate(f"🚫 Challenge #{view.row.no} **{view.title}** was cancelled{who}.", 2000))
+
+
+def list_pages(items: Sequence[tuple[ChallengeRow, str, int]], now: datetime) -> list[discord.Embed]:
+    lines = []
+    for row, title, count in items:
+        when = f"ends {ts(row.ends_at)}" if row.status == "active" else f"starts {ts(row.starts_at)}"
+        lines.append(f"**#{row.no}** {title} — {count} in · {when}")
+    if not lines:
+        lines = ["No active or upcoming challenges. Start one with `/challenge create`."]
+    return paged_embeds("Challenges", lines, COLOUR)

@@ -1,0 +1,551 @@
+"""Challenge use cases: create, join, leave, log, undo, status, list, cancel, and their deadlines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import aiosqlite
+
+from bot.domain import challenges as rules_mod
+from bot.domain.challenges import ChallengeRules, ChallengeStatus, LogEntry, Mode, Standings
+from bot.domain.timeparse import parse_duration, parse_local_datetime
+from bot.domain.units import (
+    Unit,
+    base_for,
+    check_log_amount,
+    parse_amount,
+    parse_unit,
+    to_base,
+)
+from bot.errors import NotAllowed, NotFound, UserError
+from bot.services.context import Services
+from bot.store import announcements, timers
+from bot.store import challenges as store
+from bot.store.challenges import ChallengeRow, LogRow, NewChallenge, ParticipantRow
+from bot.store.timers import TimerRow
+
+TIMER_START = "challenge_start"
+TIMER_REMINDER = "challenge_reminder"
+TIMER_END = "challenge_end"
+
+ANN_CREATED = "challenge_created"
+ANN_STARTED = "challenge_started"
+ANN_REMINDER = "challenge_reminder"
+ANN_RESULT = "challenge_result"
+ANN_CANCELLED = "challenge_cancelled"
+ANN_MILESTONE = "challenge_milestone_{mark}"  # ref: participant rowid
+ANN_TOTAL_MILESTONE = "challenge_total_milestone_{mark}"  # ref: challenge id
+
+MAX_NOTE_CHARS = 200
+MAX_PARTICIPANTS = 50
+
+
+@dataclass(frozen=True)
+class ChallengeView:
+    """Everything a renderer needs to show one challenge at one moment."""
+
+    row: ChallengeRow
+    rules: ChallengeRules
+    title: str
+    participants: tuple[ParticipantRow, ...]
+    standings: Standings
+    now: datetime
+    tz_name: str
+    struck_logs: int = 0
+
+    @property
+    def status(self) -> ChallengeStatus:
+        return ChallengeStatus(self.row.status)
+
+
+@dataclass(frozen=True)
+class LogResult:
+    view: ChallengeView
+    log: LogRow
+    reached_now: bool
+    elapsed_to_target: timedelta | None
+
+
+def rules_of(row: ChallengeRow) -> ChallengeRules:
+    return ChallengeRules(
+        activity=row.activity,
+        unit=parse_unit(row.unit),
+        target=row.target,
+        mode=Mode(row.mode),
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        attempt=row.attempt,
+        latest_start=row.latest_start,
+    )
+
+
+def _entries(logs: list[LogRow]) -> list[LogEntry]:
+    return [LogEntry(user_id=log.user_id, amount=log.amount, at=log.logged_at) for log in logs]
+
+
+async def _first_logs(db: aiosqlite.Connection | object, challenge_id: int) -> dict[int, datetime]:
+    """When each attempt clock started: the first log ever, even if it was undone later."""
+    from bot.store.codec import from_db
+
+    async with db.execute(  # type: ignore[attr-defined]
+        "SELECT user_id, MIN(logged_at) AS first FROM logs WHERE challenge_id = ? GROUP BY user_id",
+        (challenge_id,),
+    ) as cur:
+        rows = await cur.fetchall()
+    return {r["user_id"]: from_db(r["first"]) for r in rows}
+
+
+async def resolve(svc: Services, guild_id: int, no: int | None) -> ChallengeRow:
+    if no is None:
+        raise UserError("Pick a challenge (start typing its name or number).")
+    row = await store.get_by_no(svc.db, guild_id, no)
+    if row is None:
+        raise NotFound(f"There's no challenge #{no} in this server. See /challenge list.")
+    return row
+
+
+async def resolve_for_member(svc: Services, guild_id: int, no: int | None, user_id: int) -> ChallengeRow:
+    """The challenge named, or the member's only open one when none is named."""
+    if no is not None:
+        return await resolve(svc, guild_id, no)
+    rows = await svc.db.fetchall(
+        "SELECT c.no FROM challenges c JOIN participants p ON p.challenge_id = c.id"
+        " WHERE c.guild_id = ? AND p.user_id = ? AND p.left_at IS NULL AND c.status IN ('scheduled', 'active')"
+        " ORDER BY c.no",
+        (guild_id, user_id),
+    )
+    if len(rows) == 1:
+        return await resolve(svc, guild_id, rows[0]["no"])
+    if not rows:
+        raise UserError("You're not in any open challenge. Name one, or join one with /challenge join.")
+    raise UserError("You're in several challenges; pick one with the `challenge` option.")
+
+
+async def view(svc: Services, row: ChallengeRow, *, now: datetime | None = None) -> ChallengeView:
+    now = now or svc.now()
+    settings = await svc.guild_settings(row.guild_id)
+    rules = rules_of(row)
+    people = await store.participants(svc.db, row.id)
+    logs = await store.logs(svc.db, row.id)
+    first = await _first_logs(svc.db, row.id)
+    struck = await svc.db.fetchone(
+        "SELECT COUNT(*) FROM logs WHERE challenge_id = ? AND struck_at IS NOT NULL", (row.id,)
+    )
+    at = min(now, row.ends_at) if row.status == "finished" else now
+    board = rules_mod.standings(rules, [p.user_id for p in people], _entries(logs), at, first)
+    return ChallengeView(
+        row=row,
+        rules=rules,
+        title=rules_mod.title(rules, settings.zone),
+        participants=tuple(people),
+        standings=board,
+        now=now,
+        tz_name=settings.timezone,
+        struck_logs=struck[0] if struck else 0,
+    )
+
+
+def _parse_target(target: str | None, unit: Unit) -> int | None:
+    if target is None or not target.strip():
+        return None
+    return to_base(parse_amount(target), unit)
+
+
+async def create(
+    svc: Services,
+    *,
+    guild_id: int,
+    channel_id: int,
+    creator_id: int,
+    activity: str,
+    target: str | None,
+    unit: str,
+    duration: str | None = None,
+    end: str | None = None,
+    start: str | None = None,
+    mode: str = "each",
+    clock_starts_at_first_log: bool = False,
+    latest_start: str | None = None,
+    join: bool = True,
+) -> ChallengeView:
+    now = svc.now()
+    settings = await svc.guild_settings(guild_id)
+    zone = settings.zone
+    the_unit = parse_unit(unit)
+    try:
+        the_mode = Mode(mode)
+    except ValueError:
+        raise UserError("Mode must be each, total or most.") from None
+    starts_at = parse_local_datetime(start, zone, now) if start else None
+    ends_at = parse_local_datetime(end, zone, now) if end else None
+    length = parse_duration(duration) if duration else None
+    latest = parse_local_datetime(latest_start, zone, now) if latest_start else None
+    if latest is not None and not clock_starts_at_first_log:
+        raise UserError("A latest start only applies with clock_starts_at_first_log: True.")
+    if clock_starts_at_first_log and length is None:
+        raise UserError("With the clock starting at the first log, give its length as the duration (e.g. 7h).")
+    rules = rules_mod.build_rules(
+        activity=activity,
+        unit=the_unit,
+        mode=the_mode,
+        now=now,
+        target=_parse_target(target, the_unit),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        duration=None if clock_starts_at_first_log else length,
+        attempt=length if clock_starts_at_first_log else None,
+        latest_start=latest,
+    )
+    status = "active" if rules.starts_at <= now else "scheduled"
+    async with svc.db.transaction() as conn:
+        row = await store.insert(
+            conn,
+            NewChallenge(
+                guild_id=guild_id,
+                channel_id=channel_id,
+                creator_id=creator_id,
+                activity=rules.activity,
+                unit=rules.unit.symbol,
+                target=rules.target,
+                mode=rules.mode.value,
+                starts_at=rules.starts_at,
+                ends_at=rules.ends_at,
+                attempt=rules.attempt,
+                latest_start=rules.latest_start,
+                status=status,
+                created_at=now,
+            ),
+        )
+        if join:
+            await store.add_participant(conn, row.id, creator_id, now)
+        await _arm(svc, conn, row, rules)
+        announce_to = settings.announce_channel(channel_id)
+        if announce_to != channel_id:
+            await announcements.queue(conn, guild_id, ANN_CREATED, row.id, announce_to, now)
+    _wake(svc, row, rules)
+    return await view(svc, row, now=now)
+
+
+def _reminder_time(svc: Services, rules: ChallengeRules) -> datetime | None:
+    before = timedelta(minutes=svc.settings.reminder_before_end_minutes)
+    return rules_mod.reminder_at(rules.starts_at, rules.ends_at, before)
+
+
+async def _arm(svc: Services, conn: aiosqlite.Connection, row: ChallengeRow, rules: ChallengeRules) -> None:
+    """(Re)write the challenge's timers from its rules; call inside the transaction that changed them."""
+    now = svc.now()
+    if rules.starts_at > now:
+        await timers.upsert(conn, row.guild_id, TIMER_START, row.id, rules.starts_at)
+    remind = _reminder_time(svc, rules)
+    if remind is not None and remind > now:
+        await timers.upsert(conn, row.guild_id, TIMER_REMINDER, row.id, remind)
+    await timers.upsert(conn, row.guild_id, TIMER_END, row.id, rules.ends_at)
+
+
+def _wake(svc: Services, row: ChallengeRow, rules: ChallengeRules) -> None:
+    now = svc.now()
+    if rules.starts_at > now:
+        svc.timers.wake_at(TIMER_START, row.id, rules.starts_at)
+    remind = _reminder_time(svc, rules)
+    if remind is not None and remind > now:
+        svc.timers.wake_at(TIMER_REMINDER, row.id, remind)
+    svc.timers.wake_at(TIMER_END, row.id, rules.ends_at)
+
+
+def _check_open(row: ChallengeRow, action: str) -> None:
+    if row.status == "cancelled":
+        raise UserError(f"Challenge #{row.no} was cancelled; you can't {action} it.")
+    if row.status == "finished":
+        raise UserError(f"Challenge #{row.no} is over; you can't {action} it any more.")
+
+
+async def join(svc: Services, guild_id: int, no: int | None, user_id: int) -> ChallengeView:
+    row = await resolve(svc, guild_id, no)
+    _check_open(row, "join")
+    now = svc.now()
+    rules = rules_of(row)
+    if now >= rules.ends_at:
+        raise UserError(f"Challenge #{row.no} has ended; you can't join it any more.")
+    if rules.attempt is not None and rules.latest_start is not None and now > rules.latest_start:
+        raise UserError(f"The latest start for challenge #{row.no} has passed, so joining now is too late.")
+    async with svc.db.transaction() as conn:
+        people = await store.participants(conn, row.id)
+        if any(p.user_id == user_id for p in people):
+            raise UserError(f"You're already in challenge #{row.no}.")
+        if len(people) >= MAX_PARTICIPANTS:
+            raise UserError(f"Challenge #{row.no} is full ({MAX_PARTICIPANTS} participants).")
+        await store.add_participant(conn, row.id, user_id, now)
+    return await view(svc, row, now=now)
+
+
+async def leave(svc: Services, guild_id: int, no: int | None, user_id: int) -> ChallengeView:
+    row = await resolve_for_member(svc, guild_id, no, user_id)
+    if row.status == "finished":
+        raise UserError(f"Challenge #{row.no} is over; its result stands, so you can't leave it now.")
+    if row.status == "cancelled":
+        raise UserError(f"Challenge #{row.no} was cancelled; there's nothing to leave.")
+    now = svc.now()
+    async with svc.db.transaction() as conn:
+        if not await store.remove_participant(conn, row.id, user_id, now):
+            raise UserError(f"You're not in challenge #{row.no}.")
+    return await view(svc, row, now=now)
+
+
+def _clean_note(note: str | None) -> str | None:
+    if note is None:
+        return None
+    note = " ".join(note.split())
+    if not note:
+        return None
+    if len(note) > MAX_NOTE_CHARS:
+        raise UserError(f"Keep the note to {MAX_NOTE_CHARS} characters or fewer.")
+    return note
+
+
+async def log(
+    svc: Services,
+    guild_id: int,
+    no: int | None,
+    user_id: int,
+    amount: str,
+    unit: str | None = None,
+    note: str | None = None,
+    proof_url: str | None = None,
+) -> LogResult:
+    row = await resolve_for_member(svc, guild_id, no, user_id)
+    rules = rules_of(row)
+    entered = parse_amount(amount)
+    entered_unit = parse_unit(unit) if unit else rules.unit
+    base = base_for(entered, entered_unit, rules.unit)
+    check_log_amount(base, rules.unit)
+    clean = _clean_note(note)
+    now = svc.now()
+    async with svc.db.transaction() as conn:
+        fresh = await store.get(conn, row.id)
+        assert fresh is not None
+        people = await store.participants(conn, row.id)
+        first = await _first_logs(conn, row.id)
+        is_participant = any(p.user_id == user_id for p in people)
+        rules_mod.check_can_log(rules, ChallengeStatus(fresh.status), is_participant, first.get(user_id), now)
+        ids = [p.user_id for p in people]
+        before = rules_mod.standings(rules, ids, _entries(await store.logs(conn, row.id)), now, first)
+        entry = await store.add_log(
+            conn, row.id, user_id, base, _decimal_text(entered), entered_unit.symbol, clean, proof_url, now
+        )
+        first.setdefault(user_id, now)
+        after = rules_mod.standings(rules, ids, _entries(await store.logs(conn, row.id)), now, first)
+        settings = await svc.guild_settings(guild_id)
+        channel = settings.announce_channel(row.channel_id)
+        await _queue_milestones(conn, row, people, before, after, user_id, channel, now)
+        if rules.attempt is not None:
+            await _rearm_attempt_end(svc, conn, row, rules, ids, first)
+    mine_before = _row_for(before, user_id)
+    mine_after = _row_for(after, user_id)
+    reached_now = (
+        mine_after is not None
+        and mine_after.reached_at is not None
+        and (mine_before is None or mine_before.reached_at is None)
+    )
+    if rules.mode is Mode.TOTAL:
+        reached_now = after.reached_at is not None and before.reached_at is None
+    current = await view(svc, row, now=now)
+    elapsed = mine_after.elapsed_to_target if mine_after is not None else None
+    if rules.mode is Mode.TOTAL and after.reached_at is not None:
+        elapsed = after.reached_at - rules.starts_at
+    return LogResult(view=current, log=entry, reached_now=reached_now, elapsed_to_target=elapsed)
+
+
+def _decimal_text(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _row_for(board: Standings, user_id: int) -> rules_mod.ParticipantStanding | None:
+    return next((r for r in board.rows if r.user_id == user_id), None)
+
+
+async def _queue_milestones(
+    conn: aiosqlite.Connection,
+    row: ChallengeRow,
+    people: list[ParticipantRow],
+    before: Standings,
+    after: Standings,
+    user_id: int,
+    channel_id: int,
+    now: datetime,
+) -> None:
+    if row.mode == Mode.TOTAL.value:
+        for mark in rules_mod.milestones_crossed(before.percent, after.percent):
+            await announcements.queue(
+                conn, row.guild_id, ANN_TOTAL_MILESTONE.format(mark=mark), row.id, channel_id, now
+            )
+        return
+    was, now_row = _row_for(before, user_id), _row_for(after, user_id)
+    if was is None or now_row is None:
+        return
+    me = next(p for p in people if p.user_id == user_id)
+    for mark in rules_mod.milestones_crossed(was.percent, now_row.percent):
+        await announcements.queue(conn, row.guild_id, ANN_MILESTONE.format(mark=mark), me.rowid, channel_id, now)
+
+
+async def _rearm_attempt_end(
+    svc: Services,
+    conn: aiosqlite.Connection,
+    row: ChallengeRow,
+    rules: ChallengeRules,
+    participant_ids: list[int],
+    first: dict[int, datetime],
+) -> None:
+    """Attempt clocks: once everyone has started, the result is due when the last clock runs out."""
+    if not participant_ids or any(uid not in first for uid in participant_ids):
+        return
+    last_end = max(rules_mod.participant_window(rules, first[uid])[1] for uid in participant_ids)
+    if last_end < rules.ends_at:
+        await timers.upsert(conn, row.guild_id, TIMER_END, row.id, last_end)
+        svc.timers.wake_at(TIMER_END, row.id, last_end)
+
+
+async def undo(svc: Services, guild_id: int, no: int | None, user_id: int) -> tuple[LogRow, ChallengeView]:
+    row = await resolve_for_member(svc, guild_id, no, user_id)
+    if row.status != "active":
+        raise UserError(f"Challenge #{row.no} isn't running, so its logs can't be undone.")
+    now = svc.now()
+    if now >= row.ends_at:
+        raise UserError(f"Challenge #{row.no} has ended; its logs can't be undone any more.")
+    async with svc.db.transaction() as conn:
+        last = await store.last_log(conn, row.id, user_id)
+        if last is None:
+            raise UserError(f"You have no log to undo in challenge #{row.no}.")
+        await store.strike_log(conn, last, user_id, "undo", None, now)
+    return last, await view(svc, row, now=now)
+
+
+async def status(svc: Services, guild_id: int, no: int | None, user_id: int) -> ChallengeView:
+    if no is None:
+        try:
+            row = await resolve_for_member(svc, guild_id, None, user_id)
+        except UserError:
+            rows = await store.list_for_guild(svc.db, guild_id, ("active", "scheduled"))
+            if len(rows) != 1:
+                raise UserError(
+                    "Which challenge? Pick one with the `challenge` option (see /challenge list)."
+                ) from None
+            row = rows[0]
+    else:
+        row = await resolve(svc, guild_id, no)
+    return await view(svc, row)
+
+
+async def list_open(svc: Services, guild_id: int) -> list[tuple[ChallengeRow, str, int]]:
+    """Active and upcoming challenges with their titles and participant counts."""
+    settings = await svc.guild_settings(guild_id)
+    rows = await store.list_for_guild(svc.db, guild_id, ("active", "scheduled"))
+    counts = {
+        r["challenge_id"]: r["n"]
+        for r in await svc.db.fetchall(
+            "SELECT p.challenge_id, COUNT(*) AS n FROM participants p JOIN challenges c ON c.id = p.challenge_id"
+            " WHERE c.guild_id = ? AND p.left_at IS NULL GROUP BY p.challenge_id",
+            (guild_id,),
+        )
+    }
+    return [(r, rules_mod.title(rules_of(r), settings.zone), counts.get(r.id, 0)) for r in rows]
+
+
+async def cancel(svc: Services, guild_id: int, no: int | None, actor_id: int, is_admin: bool) -> ChallengeView:
+    row = await resolve(svc, guild_id, no)
+    if row.creator_id != actor_id and not is_admin:
+        raise NotAllowed(f"Only the creator of challenge #{row.no} or an admin can cancel it.")
+    _check_open(row, "cancel")
+    now = svc.now()
+    settings = await svc.guild_settings(guild_id)
+    async with svc.db.transaction() as conn:
+        if not await store.set_status(conn, row.id, ("scheduled", "active"), "cancelled", now, actor_id):
+            raise UserError(f"Challenge #{row.no} is already closed.")
+        for kind in (TIMER_START, TIMER_REMINDER, TIMER_END):
+            await timers.cancel(conn, kind, row.id, now)
+        await announcements.queue(conn, guild_id, ANN_CANCELLED, row.id, settings.announce_channel(row.channel_id), now)
+        for hook in svc.on_challenge_closed:
+            await hook(conn, row, None, now)
+    for kind in (TIMER_START, TIMER_REMINDER, TIMER_END):
+        svc.timers.forget(kind, row.id)
+    fresh = await store.get(svc.db, row.id)
+    assert fresh is not None
+    return await view(svc, fresh, now=now)
+
+
+async def autocomplete(svc: Services, guild_id: int, text: str, *, open_only: bool = True) -> list[tuple[int, str]]:
+    settings = await svc.guild_settings(guild_id)
+    statuses = ("active", "scheduled") if open_only else ("active", "scheduled", "finished", "cancelled")
+    text = text.strip().lstrip("#")
+    rows = await store.search(svc.db, guild_id, text, statuses)
+    return [(r.no, rules_mod.title(rules_of(r), settings.zone)) for r in rows]
+
+
+# --- deadlines -------------------------------------------------------------------------------
+
+# Called inside the finishing/cancelling transaction (bets settle or void here): (conn, row, results|None, now)
+ClosedHook = (
+    "Callable[[aiosqlite.Connection, ChallengeRow, dict[int, ParticipantResult] | None, datetime], Awaitable[None]]"
+)
+_on_closed: list = []  # type: ignore[type-arg]
+
+
+def on_closed(hook: object) -> None:
+    """Register a hook run in the same transaction that finishes or cancels a challenge."""
+    _on_closed.append(hook)
+
+
+async def on_start_timer(svc: Services, timer: TimerRow) -> None:
+    now = svc.now()
+    async with svc.db.transaction() as conn:
+        row = await store.get(conn, timer.ref_id)
+        if row is None or not await store.set_status(conn, row.id, ("scheduled",), "active", now):
+            return
+        settings = await svc.guild_settings(row.guild_id)
+        await announcements.queue(
+            conn, row.guild_id, ANN_STARTED, row.id, settings.announce_channel(row.channel_id), now
+        )
+
+
+async def on_reminder_timer(svc: Services, timer: TimerRow) -> None:
+    now = svc.now()
+    row = await store.get(svc.db, timer.ref_id)
+    if row is None or row.status not in ("scheduled", "active") or now >= row.ends_at:
+        return
+    settings = await svc.guild_settings(row.guild_id)
+    async with svc.db.transaction() as conn:
+        await announcements.queue(
+            conn, row.guild_id, ANN_REMINDER, row.id, settings.announce_channel(row.channel_id), now
+        )
+
+
+async def finish(svc: Services, challenge_id: int) -> bool:
+    """Finish a challenge exactly once: results, outcome hooks and the result post in one transaction."""
+    now = svc.now()
+    async with svc.db.transaction() as conn:
+        row = await store.get(conn, challenge_id)
+        if row is None or row.status not in ("scheduled", "active"):
+            return False
+        rules = rules_of(row)
+        people = await store.participants(conn, row.id)
+        first = await _first_logs(conn, row.id)
+        results = rules_mod.outcome(rules, [p.user_id for p in people], _entries(await store.logs(conn, row.id)), first)
+        if not await store.set_status(conn, row.id, ("scheduled", "active"), "finished", now):
+            return False
+        for result in results.values():
+            await store.record_result(conn, row.id, result.user_id, result.succeeded, result.reached_at, result.total)
+        settings = await svc.guild_settings(row.guild_id)
+        await announcements.queue(
+            conn, row.guild_id, ANN_RESULT, row.id, settings.announce_channel(row.channel_id), now
+        )
+        await timers.cancel(conn, TIMER_REMINDER, row.id, now)
+        for hook in svc.on_challenge_closed:
+            await hook(conn, row, results, now)
+    return True
+
+
+async def on_end_timer(svc: Services, timer: TimerRow) -> None:
+    # Due at the end, or earlier when every attempt clock has run out.
+    await finish(svc, timer.ref_id)

@@ -1,0 +1,321 @@
+"""/challenge: parse options → call bot.services.challenges → render. Also its announcements and timers."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.domain import challenges as rules_mod
+from bot.domain.timeparse import human_duration
+from bot.domain.units import format_amount, unit_choices
+from bot.errors import UserError
+from bot.render import challenges as render
+from bot.render.chart import Series, progress_chart
+from bot.render.limits import CHOICE_NAME_MAX, truncate
+from bot.render.message import Outgoing
+from bot.services import challenges as service
+from bot.store import challenges as store
+from bot.store.announcements import AnnouncementRow
+from cogs.common import guild_id, is_admin, reply, services
+from cogs.paginator import first_page
+
+if TYPE_CHECKING:
+    from bot.app import FitbetBot
+
+ChallengeNo = app_commands.Range[int, 1, 1_000_000]
+PROOF_TYPES = ("image/",)
+
+
+async def challenge_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[int]]:
+    if interaction.guild_id is None:
+        return []
+    found = await service.autocomplete(services(interaction), interaction.guild_id, current)
+    return [app_commands.Choice(name=truncate(f"#{no} {title}", CHOICE_NAME_MAX), value=no) for no, title in found]
+
+
+async def any_challenge_autocomplete(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[int]]:
+    if interaction.guild_id is None:
+        return []
+    found = await service.autocomplete(services(interaction), interaction.guild_id, current, open_only=False)
+    return [app_commands.Choice(name=truncate(f"#{no} {title}", CHOICE_NAME_MAX), value=no) for no, title in found]
+
+
+async def unit_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=label[:CHOICE_NAME_MAX], value=value) for value, label in unit_choices(current)][
+        :25
+    ]
+
+
+@app_commands.guild_only()
+class ChallengeCommands(
+    app_commands.Group, name="challenge", description="Fitness challenges: create, join, log, status"
+):
+    @app_commands.command(name="create", description="Start a challenge, e.g. 2020 pushups in 7h.")
+    @app_commands.describe(
+        activity="What you do, e.g. pushups, run, plank",
+        target="How much, e.g. 2020 or 5 (optional in 'most' mode)",
+        unit="reps, km, mi, m, min, s, steps…",
+        duration="How long: 7h, 90m, 1h30m, 2d",
+        end="Or an end time in the server's time zone: 2026-12-01 18:00, tomorrow 07:30",
+        start="Start later: a time in the server's time zone (default: now)",
+        mode="each: everyone must reach it; total: combined; most: highest total wins",
+        clock_starts_at_first_log="Count the duration from each participant's first log",
+        latest_start="With the clock at first log: the last moment to start",
+        join="Take part yourself (default: yes)",
+    )
+    @app_commands.choices(
+        mode=[
+            app_commands.Choice(name="each — everyone must reach the target", value="each"),
+            app_commands.Choice(name="total — the combined total must reach it", value="total"),
+            app_commands.Choice(name="most — highest total wins", value="most"),
+        ]
+    )
+    @app_commands.autocomplete(unit=unit_autocomplete)
+    async def create(
+        self,
+        interaction: discord.Interaction[Any],
+        activity: app_commands.Range[str, 1, 50],
+        unit: app_commands.Range[str, 1, 20],
+        target: app_commands.Range[str, 1, 30] | None = None,
+        duration: app_commands.Range[str, 1, 30] | None = None,
+        end: app_commands.Range[str, 1, 60] | None = None,
+        start: app_commands.Range[str, 1, 60] | None = None,
+        mode: str = "each",
+        clock_starts_at_first_log: bool = False,
+        latest_start: app_commands.Range[str, 1, 60] | None = None,
+        join: bool = True,
+    ) -> None:
+        assert interaction.channel_id is not None
+        view = await service.create(
+            services(interaction),
+            guild_id=guild_id(interaction),
+            channel_id=interaction.channel_id,
+            creator_id=interaction.user.id,
+            activity=activity,
+            target=target,
+            unit=unit,
+            duration=duration,
+            end=end,
+            start=start,
+            mode=mode,
+            clock_starts_at_first_log=clock_starts_at_first_log,
+            latest_start=latest_start,
+            join=join,
+        )
+        await reply(interaction, render.created(view))
+        await _post_queued(interaction)
+
+    @app_commands.command(name="join", description="Join a challenge.")
+    @app_commands.describe(challenge="Which challenge")
+    @app_commands.autocomplete(challenge=challenge_autocomplete)
+    async def join(self, interaction: discord.Interaction[Any], challenge: ChallengeNo) -> None:
+        view = await service.join(services(interaction), guild_id(interaction), challenge, interaction.user.id)
+        await reply(
+            interaction,
+            Outgoing(content=truncate(f"💪 <@{interaction.user.id}> joined **{view.title}** (#{view.row.no}).", 2000)),
+        )
+
+    @app_commands.command(name="leave", description="Leave a challenge (your logs stay on record but stop counting).")
+    @app_commands.describe(challenge="Which challenge (default: your only one)")
+    @app_commands.autocomplete(challenge=challenge_autocomplete)
+    async def leave(self, interaction: discord.Interaction[Any], challenge: ChallengeNo | None = None) -> None:
+        view = await service.leave(services(interaction), guild_id(interaction), challenge, interaction.user.id)
+        await reply(
+            interaction,
+            Outgoing(content=truncate(f"👋 You left **{view.title}** (#{view.row.no}).", 2000)),
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="log", description="Log progress for yourself, e.g. 500 reps or 2.5 km.")
+    @app_commands.describe(
+        amount="How much you did, e.g. 500 or 2.5",
+        unit="Unit if different from the challenge's (km ↔ mi ↔ m, min ↔ s ↔ h)",
+        note="A short note",
+        proof="A photo or screenshot as proof",
+        challenge="Which challenge (default: your only one)",
+    )
+    @app_commands.autocomplete(challenge=challenge_autocomplete, unit=unit_autocomplete)
+    async def log(
+        self,
+        interaction: discord.Interaction[Any],
+        amount: app_commands.Range[str, 1, 30],
+        unit: app_commands.Range[str, 1, 20] | None = None,
+        note: app_commands.Range[str, 1, 200] | None = None,
+        proof: discord.Attachment | None = None,
+        challenge: ChallengeNo | None = None,
+    ) -> None:
+        if proof is not None and not (proof.content_type or "").startswith(PROOF_TYPES):
+            raise UserError("Proof must be an image (a photo or a screenshot).")
+        result = await service.log(
+            services(interaction),
+            guild_id(interaction),
+            challenge,
+            interaction.user.id,
+            amount,
+            unit,
+            note,
+            proof.url if proof is not None else None,
+        )
+        view = result.view
+        mine = next((r for r in view.standings.rows if r.user_id == interaction.user.id), None)
+        unit_ = view.rules.unit
+        text = f"📝 <@{interaction.user.id}> logged {format_amount(result.log.amount, unit_)} in **{view.title}**"
+        if mine is not None:
+            text += f" — now {format_amount(mine.total, unit_)}"
+            if mine.percent is not None and view.rules.mode is not rules_mod.Mode.TOTAL:
+                text += f" ({mine.percent:.0f} %)"
+        if result.reached_now:
+            elapsed = f" in {human_duration(result.elapsed_to_target)}" if result.elapsed_to_target else ""
+            text += f"\n🎉 Target reached{elapsed}!"
+        if result.log.note:
+            text += f"\n> {result.log.note}"
+        await reply(interaction, Outgoing(content=truncate(text, 2000)))
+        await _post_queued(interaction)
+
+    @app_commands.command(name="undo", description="Undo your last log (kept on record).")
+    @app_commands.describe(challenge="Which challenge (default: your only one)")
+    @app_commands.autocomplete(challenge=challenge_autocomplete)
+    async def undo(self, interaction: discord.Interaction[Any], challenge: ChallengeNo | None = None) -> None:
+        undone, view = await service.undo(services(interaction), guild_id(interaction), challenge, interaction.user.id)
+        mine = next((r for r in view.standings.rows if r.user_id == interaction.user.id), None)
+        total = format_amount(mine.total if mine else 0, view.rules.unit)
+        amount = format_amount(undone.amount, view.rules.unit)
+        text = f"↩️ Undid your log of {amount} in **{view.title}**. You're at {total}."
+        await reply(interaction, Outgoing(content=truncate(text, 2000)), ephemeral=True)
+
+    @app_commands.command(name="status", description="Progress bars, pace and time left.")
+    @app_commands.describe(challenge="Which challenge (default: yours)")
+    @app_commands.autocomplete(challenge=any_challenge_autocomplete)
+    async def status(self, interaction: discord.Interaction[Any], challenge: ChallengeNo | None = None) -> None:
+        view = await service.status(services(interaction), guild_id(interaction), challenge, interaction.user.id)
+        await reply(interaction, Outgoing(embeds=[render.challenge_embed(view)]))
+
+    @app_commands.command(name="list", description="Active and upcoming challenges in this server.")
+    async def list(self, interaction: discord.Interaction[Any]) -> None:
+        svc = services(interaction)
+        items = await service.list_open(svc, guild_id(interaction))
+        embed, pager = first_page(render.list_pages(items, svc.now()))
+        await reply(interaction, Outgoing(embeds=[embed], view=pager), ephemeral=True)
+
+    @app_commands.command(name="cancel", description="Cancel a challenge (its creator or an admin).")
+    @app_commands.describe(challenge="Which challenge")
+    @app_commands.autocomplete(challenge=challenge_autocomplete)
+    async def cancel(self, interaction: discord.Interaction[Any], challenge: ChallengeNo) -> None:
+        svc = services(interaction)
+        gid = guild_id(interaction)
+        settings = await svc.guild_settings(gid)
+        view = await service.cancel(
+            svc, gid, challenge, interaction.user.id, is_admin(interaction, settings.admin_role_id)
+        )
+        await reply(interaction, Outgoing(content=f"Cancelled challenge #{view.row.no}."), ephemeral=True)
+        await _post_queued(interaction)
+
+
+async def _post_queued(interaction: discord.Interaction[Any]) -> None:
+    """Post what the command queued (milestones, announcements) right away."""
+    bot: FitbetBot = interaction.client  # type: ignore[assignment]
+    await bot.post_announcements()
+
+
+class Challenges(commands.Cog):
+    def __init__(self, bot: FitbetBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        svc = self.bot.svc
+        self.bot.tree.add_command(ChallengeCommands())
+        svc.timers.handle(service.TIMER_START, lambda t: service.on_start_timer(svc, t))
+        svc.timers.handle(service.TIMER_REMINDER, lambda t: service.on_reminder_timer(svc, t))
+        svc.timers.handle(service.TIMER_END, lambda t: service.on_end_timer(svc, t))
+        self.bot.announcer(service.ANN_CREATED, self._created)
+        self.bot.announcer(service.ANN_STARTED, self._started)
+        self.bot.announcer(service.ANN_REMINDER, self._reminder)
+        self.bot.announcer(service.ANN_RESULT, self._result)
+        self.bot.announcer(service.ANN_CANCELLED, self._cancelled)
+        for mark in (50, 100):
+            self.bot.announcer(service.ANN_MILESTONE.format(mark=mark), self._milestone(mark))
+            self.bot.announcer(service.ANN_TOTAL_MILESTONE.format(mark=mark), self._total_milestone(mark))
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command("challenge")
+
+    async def _view(self, challenge_id: int) -> service.ChallengeView | None:
+        row = await store.get(self.bot.svc.db, challenge_id)
+        return None if row is None else await service.view(self.bot.svc, row)
+
+    async def _created(self, ann: AnnouncementRow) -> Outgoing | None:
+        view = await self._view(ann.ref_id)
+        return None if view is None else render.created(view)
+
+    async def _started(self, ann: AnnouncementRow) -> Outgoing | None:
+        view = await self._view(ann.ref_id)
+        return None if view is None else render.started(view)
+
+    async def _reminder(self, ann: AnnouncementRow) -> Outgoing | None:
+        view = await self._view(ann.ref_id)
+        return None if view is None or view.row.status not in ("scheduled", "active") else render.reminder(view)
+
+    async def _cancelled(self, ann: AnnouncementRow) -> Outgoing | None:
+        row = await store.get(self.bot.svc.db, ann.ref_id)
+        if row is None:
+            return None
+        view = await service.view(self.bot.svc, row)
+        return render.cancelled(view, row.cancelled_by)
+
+    def _milestone(self, mark: int):  # type: ignore[no-untyped-def]
+        async def announce(ann: AnnouncementRow) -> Outgoing | None:
+            person = await store.participant_by_rowid(self.bot.svc.db, ann.ref_id)
+            if person is None:
+                return None
+            view = await self._view(person.challenge_id)
+            return None if view is None else render.milestone(view, person.user_id, mark)
+
+        return announce
+
+    def _total_milestone(self, mark: int):  # type: ignore[no-untyped-def]
+        async def announce(ann: AnnouncementRow) -> Outgoing | None:
+            view = await self._view(ann.ref_id)
+            return None if view is None else render.milestone(view, None, mark)
+
+        return announce
+
+    async def _result(self, ann: AnnouncementRow) -> Outgoing | None:
+        svc = self.bot.svc
+        row = await store.get(svc.db, ann.ref_id)
+        if row is None:
+            return None
+        view = await service.view(svc, row)
+        logs = await store.logs(svc.db, row.id)
+        entries = [rules_mod.LogEntry(log.user_id, log.amount, log.logged_at) for log in logs]
+        ids = [p.user_id for p in view.participants]
+        series_by_user = rules_mod.progress_series(view.rules, ids, entries, row.ends_at)
+        unit = view.rules.unit
+        names = await self._names(row.guild_id, ids)
+        series = [
+            Series(names.get(uid, str(uid)), [(t, float(v) / unit.base_per_unit) for t, v in pts])
+            for uid, pts in series_by_user.items()
+        ]
+        target = None if view.rules.target is None else view.rules.target / unit.base_per_unit
+        chart = await asyncio.to_thread(
+            progress_chart, view.title, series, view.rules.starts_at, view.rules.ends_at, target, unit.symbol
+        )
+        return render.result(view, chart)
+
+    async def _names(self, gid: int, ids: list[int]) -> dict[int, str]:
+        guild = self.bot.get_guild(gid)
+        names: dict[int, str] = {}
+        for uid in ids:
+            member = guild.get_member(uid) if guild else None
+            user = member or self.bot.get_user(uid)
+            names[uid] = user.display_name if user else f"member {str(uid)[-4:]}"
+        return names
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Challenges(bot))  # type: ignore[arg-type]

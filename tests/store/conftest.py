@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.scheduling import Timers
+from bot.services.context import Services
+from bot.settings import load_settings
+from bot.store.db import Database
+
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+GUILD = 111
+OTHER_GUILD = 222
+CHANNEL = 10
+
+
+@pytest.fixture
+async def svc(tmp_path: Path) -> AsyncIterator[Services]:
+    """The service layer on a real SQLite file, migrations applied as in production, time stopped."""
+    db = await Database.open(tmp_path / "fitbet.db")
+    await db.migrate()
+    clock = ManualClock(T0)
+    settings = load_settings(require_token=False, database_path=tmp_path / "fitbet.db", _env_file=None)
+    services = Services(db=db, clock=clock, settings=settings, timers=Timers(db, clock))
+    yield services
+    await db.close()
