@@ -437,6 +437,8 @@ class Settlement:
 
 def settle(bet: Bet, winning_side: Side, now: datetime) -> Settlement:
     """Winners, losers and one penalty per loser. Only a LOCKED bet settles."""
+    if now.tzinfo is None:
+        raise ValueError("settle needs an aware datetime")
     if bet.status is not BetStatus.LOCKED:
         messages = {
             BetStatus.OPEN: "This bet hasn't locked yet — it can be settled once it's under way.",

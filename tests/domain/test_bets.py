@@ -687,3 +687,41 @@ def test_a_successful_accept_is_never_by_the_proposer_twice_or_after_lock(
     assert open_bet or actor in named
     assert status is BetStatus.OPEN
     assert now < LOCK
+
+
+def test_settling_with_a_naive_time_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        settle(seed_bet(), Side.FOR, NOW.replace(tzinfo=None))
+
+
+@given(
+    named=st.frozensets(st.integers(1, 12), max_size=10),
+    open_bet=st.booleans(),
+    steps=st.lists(st.tuples(st.booleans(), st.integers(0, 12), st.integers(-30, 90)), max_size=40),
+)
+def test_responses_keep_the_proposer_out_and_accept_and_decline_apart(
+    named: frozenset[int], open_bet: bool, steps: list[tuple[bool, int, int]]
+) -> None:
+    proposer = 0
+    bet = seed_bet(
+        proposer_id=proposer,
+        subject=ManualSubject(description="Tom quits sugar", decide_at=LOCK),
+        named_opponents=frozenset() if open_bet else named,
+        open_bet=open_bet,
+        accepted=frozenset(),
+        status=BetStatus.OPEN,
+    )
+    for accepting, actor, minutes in steps:
+        now = LOCK - timedelta(minutes=minutes)
+        try:
+            bet = (bets.accept if accepting else bets.decline)(bet, actor, now, LOCK)
+        except UserError:
+            continue
+        assert now < LOCK
+    assert proposer not in bet.accepted | bet.declined
+    assert bet.accepted.isdisjoint(bet.declined)
+    assert open_bet or bet.accepted | bet.declined <= named
+    locked = bets.lock(bet)
+    assert locked.status is (BetStatus.LOCKED if bet.accepted else BetStatus.EXPIRED)
+    if locked.status is BetStatus.LOCKED:
+        assert settle(locked, Side.FOR, LOCK).winners == (proposer,)
