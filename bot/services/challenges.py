@@ -334,6 +334,9 @@ async def log(
         entry = await store.add_log(
             conn, row.id, user_id, base, _decimal_text(entered), entered_unit.symbol, clean, proof_url, now
         )
+        if rules.attempt is not None and not first:
+            for hook in svc.on_challenge_started:
+                await hook(conn, fresh, now)
         first.setdefault(user_id, now)
         after = rules_mod.standings(rules, ids, _entries(await store.logs(conn, row.id)), now, first)
         settings = await svc.guild_settings(guild_id)
@@ -503,6 +506,9 @@ async def on_start_timer(svc: Services, timer: TimerRow) -> None:
         row = await store.get(conn, timer.ref_id)
         if row is None or not await store.set_status(conn, row.id, ("scheduled",), "active", now):
             return
+        if row.attempt is None:
+            for hook in svc.on_challenge_started:
+                await hook(conn, row, now)
         settings = await svc.guild_settings(row.guild_id)
         await announcements.queue(
             conn, row.guild_id, ANN_STARTED, row.id, settings.announce_channel(row.channel_id), now

@@ -19,6 +19,9 @@ from bot.store.db import Database
 # (conn, challenge row, {user_id: ParticipantResult} or None when cancelled, now)
 ChallengeClosedHook = Callable[[aiosqlite.Connection, Any, dict[int, Any] | None, datetime], Awaitable[None]]
 
+# (conn, challenge row, now)
+ChallengeStartedHook = Callable[[aiosqlite.Connection, Any, datetime], Awaitable[None]]
+
 
 @dataclass
 class Services:
@@ -28,6 +31,9 @@ class Services:
     timers: Timers
     # Run inside the transaction that finishes (results) or cancels (None) a challenge: bets hook in here.
     on_challenge_closed: list[ChallengeClosedHook] = field(default_factory=list)
+    # Run inside the transaction in which a challenge starts counting (bets lock here): its start
+    # time for a fixed window, or the first log of an attempt-clock challenge.
+    on_challenge_started: list[ChallengeStartedHook] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.clock.now()
