@@ -189,9 +189,20 @@ def timezone_choices(prefix: str = "") -> list[str]:
 
 _MAX_YEARS_AHEAD = 10
 _TIME = r"(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"
-_RE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[t\s]+|\s*,\s*)" + _TIME, re.ASCII)
+_RE_ISO = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[t\s]+|\s*,\s*)" + _TIME, re.ASCII)
+_RE_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})?,?\s*" + _TIME, re.ASCII)
 _RE_MD = re.compile(r"(\d{1,2})-(\d{1,2})\s+" + _TIME, re.ASCII)
 _RE_DAY = re.compile(r"(today|tomorrow|tmrw|tonight)\s+(?:at\s+)?" + _TIME, re.ASCII)
+_WEEKDAYS = {
+    **dict.fromkeys(("mon", "monday"), 0),
+    **dict.fromkeys(("tue", "tues", "tuesday"), 1),
+    **dict.fromkeys(("wed", "wednesday"), 2),
+    **dict.fromkeys(("thu", "thur", "thurs", "thursday"), 3),
+    **dict.fromkeys(("fri", "friday"), 4),
+    **dict.fromkeys(("sat", "saturday"), 5),
+    **dict.fromkeys(("sun", "sunday"), 6),
+}
+_RE_WEEKDAY = re.compile(r"(?:next\s+)?([a-z]+)\s+(?:at\s+)?" + _TIME, re.ASCII)
 _RE_TIME = re.compile(r"(?:at\s+)?" + _TIME, re.ASCII)
 _RE_DATE_ONLY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 _DATETIME_HELP = "Use e.g. 2026-12-01 18:00, 18:00, tomorrow 07:30 or in 2h."
@@ -234,11 +245,27 @@ def _date(year: int, month: int, day: int) -> date:
         raise UserError(f"{year:04d}-{month:02d}-{day:02d} isn't a date. {_DATETIME_HELP}") from None
 
 
+def _next_date(month: int, dom: int, clock: time, tz: ZoneInfo, now: datetime) -> datetime:
+    """The next time this month and day come round (this year if still ahead, else next year)."""
+    year = now.astimezone(tz).year
+    _date(2000, month, dom)  # a leap year: refuses only dates that never exist
+    for candidate in (year, year + 1, year + 2, year + 3, year + 4):
+        try:
+            result = localize(date(candidate, month, dom), clock, tz)
+        except ValueError:  # 29 February outside a leap year
+            continue
+        if result > now:
+            return result
+    raise UserError(f"I can't find that date ahead. {_DATETIME_HELP}")  # pragma: no cover
+
+
 def parse_local_datetime(text: str, tz: ZoneInfo, now: datetime) -> datetime:
     """A moment typed in the server's time zone, as an aware UTC datetime.
 
-    `2026-12-01 18:00`, `2026-12-01T18:00`, `12-01 18:00` (the next such date), `18:00` (today,
-    or tomorrow if that time has passed), `today 18:00`, `tomorrow 07:30`, `6:30pm`, `in 2h`.
+    `2026-12-01 18:00`, `2026-12-01T18:00`, `2026/12/01 18:00`, `01.12.2026 18:00`,
+    `12-01 18:00` or `1.12. 18:00` (the next such date), `18:00` (today, or tomorrow if that
+    time has passed), `today 18:00`, `tomorrow 07:30`, `friday 18:00` (the next Friday at that
+    time, today included while it's ahead), `6:30pm`, `in 2h`, `now`.
     Times in the past are returned as they are; callers decide whether the past is allowed.
     """
     if now.tzinfo is None:
@@ -250,22 +277,31 @@ def parse_local_datetime(text: str, tz: ZoneInfo, now: datetime) -> datetime:
     if len(s) > _MAX_TEXT:
         raise UserError(f"That's too long to read as a date and time. {_DATETIME_HELP}")
     local_now = now.astimezone(tz)
-    if s.startswith("in "):
+    if s == "now":
+        result = now.astimezone(UTC)
+    elif s.startswith("in "):
         result = now.astimezone(UTC) + parse_duration(s[3:], minimum=timedelta(0))
     elif m := _RE_ISO.fullmatch(s):
         day = _date(int(m[1]), int(m[2]), int(m[3]))
         result = localize(day, _clock(m[4], m[5], m[6], m[7]), tz)
     elif m := _RE_MD.fullmatch(s):
-        clock = _clock(m[3], m[4], m[5], m[6])
-        month, dom = int(m[1]), int(m[2])
-        year = local_now.year
-        result = localize(_date(year, month, dom), clock, tz)
-        if result <= now:
-            result = localize(_date(year + 1, month, dom), clock, tz)
+        result = _next_date(int(m[1]), int(m[2]), _clock(m[3], m[4], m[5], m[6]), tz, now)
+    elif m := _RE_DOTTED.fullmatch(s):
+        clock = _clock(m[4], m[5], m[6], m[7])
+        if m[3]:
+            result = localize(_date(int(m[3]), int(m[2]), int(m[1])), clock, tz)
+        else:
+            result = _next_date(int(m[2]), int(m[1]), clock, tz, now)
     elif m := _RE_DAY.fullmatch(s):
         clock = _clock(m[2], m[3], m[4], m[5])
         day = local_now.date() + timedelta(days=1 if m[1] in ("tomorrow", "tmrw") else 0)
         result = localize(day, clock, tz)
+    elif (m := _RE_WEEKDAY.fullmatch(s)) and m[1] in _WEEKDAYS:
+        clock = _clock(m[2], m[3], m[4], m[5])
+        ahead = (_WEEKDAYS[m[1]] - local_now.weekday()) % 7
+        result = localize(local_now.date() + timedelta(days=ahead), clock, tz)
+        if result <= now:
+            result = localize(local_now.date() + timedelta(days=ahead + 7), clock, tz)
     elif m := _RE_TIME.fullmatch(s):
         clock = _clock(m[1], m[2], m[3], m[4])
         result = localize(local_now.date(), clock, tz)
@@ -316,7 +352,8 @@ def title_duration(td: timedelta) -> str:
 
     The largest unit that fits at least twice is used (or exactly once with nothing left over),
     so 90 minutes stays `90 minutes`, 36 hours stays `36 hours`, and 150 minutes is
-    `2 hours 30 minutes`. At most two parts; smaller leftovers are dropped.
+    `2 hours 30 minutes`. Nothing is dropped but fractions of a second, so a title never
+    promises less time than the window has.
     """
     total = abs(int(td.total_seconds()))
     if total == 0:
@@ -325,10 +362,10 @@ def title_duration(td: timedelta) -> str:
         if total >= 2 * size or total == size or size == 1:
             count, rest = divmod(total, size)
             words = [_plural(count, name)]
-            if rest and i + 1 < len(_LONG):
-                next_name, next_size = _LONG[i + 1]
-                if rest // next_size:
-                    words.append(_plural(rest // next_size, next_name))
+            for smaller_name, smaller_size in _LONG[i + 1 :]:
+                part, rest = divmod(rest, smaller_size)
+                if part:
+                    words.append(_plural(part, smaller_name))
             return " ".join(words)
     raise AssertionError("unreachable")  # pragma: no cover
 

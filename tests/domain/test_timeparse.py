@@ -168,6 +168,27 @@ def test_month_day_without_year_is_the_next_such_date() -> None:
 
 def test_relative_times_are_understood() -> None:
     assert parse_local_datetime("in 2h", BERLIN, NOW) == NOW + timedelta(hours=2)
+    assert parse_local_datetime("now", BERLIN, NOW) == NOW
+
+
+def test_european_and_slashed_dates_are_understood() -> None:
+    expected = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+    assert parse_local_datetime("01.12.2026 18:00", BERLIN, NOW) == expected
+    assert parse_local_datetime("1.12. 18:00", BERLIN, NOW) == expected
+    assert parse_local_datetime("2026/12/01 18:00", BERLIN, NOW) == expected
+    assert parse_local_datetime("1.1. 10:00", BERLIN, NOW) == datetime(2027, 1, 1, 9, 0, tzinfo=UTC)
+
+
+def test_the_29th_of_february_without_a_year_is_the_next_leap_day() -> None:
+    assert parse_local_datetime("02-29 12:00", BERLIN, NOW) == datetime(2028, 2, 29, 11, 0, tzinfo=UTC)
+
+
+def test_weekdays_mean_the_next_such_day() -> None:
+    # NOW is Sunday 29 Nov 2026, 20:48 in Berlin
+    assert parse_local_datetime("friday 18:00", BERLIN, NOW) == datetime(2026, 12, 4, 17, 0, tzinfo=UTC)
+    assert parse_local_datetime("Mon at 7am", BERLIN, NOW) == datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+    assert parse_local_datetime("sunday 22:00", BERLIN, NOW) == datetime(2026, 11, 29, 21, 0, tzinfo=UTC)
+    assert parse_local_datetime("sunday 18:00", BERLIN, NOW) == datetime(2026, 12, 6, 17, 0, tzinfo=UTC)
 
 
 def test_past_date_times_are_returned_for_the_caller_to_judge() -> None:
@@ -207,6 +228,9 @@ def test_new_york_gap_is_refused_too() -> None:
         "x" * 1000,
         "in forever",
         "in 400d",
+        "someday 18:00",
+        "02-30 10:00",
+        "31.11. 10:00",
     ],
 )
 def test_unreadable_or_absurd_date_times_are_refused(text: str) -> None:
@@ -264,6 +288,9 @@ def test_durations_are_shown_compactly(td: timedelta, text: str) -> None:
         (timedelta(days=2, hours=12), "2 days 12 hours"),
         (timedelta(seconds=45), "45 seconds"),
         (timedelta(minutes=1), "1 minute"),
+        (timedelta(days=3, hours=2, minutes=5), "3 days 2 hours 5 minutes"),
+        (timedelta(hours=2, seconds=1), "2 hours 1 second"),
+        (timedelta(minutes=90, seconds=0.5), "90 minutes"),
     ],
 )
 def test_durations_in_titles_read_naturally(td: timedelta, text: str) -> None:
