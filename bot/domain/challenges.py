@@ -171,7 +171,10 @@ def build_rules(
     """
     now = _utc(now, "now")
     name = clean_activity(activity)
-    mode = Mode(mode)
+    try:
+        mode = Mode(mode)
+    except ValueError:
+        raise UserError("The mode must be each, total or most.") from None
     if target is None:
         if mode is not Mode.MOST:
             raise UserError(f"A {mode.value} challenge needs a target, e.g. 2020 reps or 5 km.")

@@ -103,6 +103,11 @@ def test_bad_activity_names_are_refused(activity: str) -> None:
         seed_rules(activity=activity)
 
 
+def test_an_unknown_mode_is_refused() -> None:
+    with pytest.raises(UserError, match="each, total or most"):
+        seed_rules(mode="fastest")
+
+
 def test_each_and_total_need_a_target_but_most_does_not() -> None:
     with pytest.raises(UserError, match="target"):
         seed_rules(target=None)
