@@ -228,7 +228,7 @@ async def create(
     return await view(svc, row, now=now)
 
 
-def _reminder_time(svc: Services, rules: ChallengeRules) -> datetime | None:
+def reminder_time(svc: Services, rules: ChallengeRules) -> datetime | None:
     before = timedelta(minutes=svc.settings.reminder_before_end_minutes)
     return rules_mod.reminder_at(rules.starts_at, rules.ends_at, before)
 
@@ -238,7 +238,7 @@ async def _arm(svc: Services, conn: aiosqlite.Connection, row: ChallengeRow, rul
     now = svc.now()
     if rules.starts_at > now:
         await timers.upsert(conn, row.guild_id, TIMER_START, row.id, rules.starts_at)
-    remind = _reminder_time(svc, rules)
+    remind = reminder_time(svc, rules)
     if remind is not None and remind > now:
         await timers.upsert(conn, row.guild_id, TIMER_REMINDER, row.id, remind)
     await timers.upsert(conn, row.guild_id, TIMER_END, row.id, rules.ends_at)
@@ -248,7 +248,7 @@ def _wake(svc: Services, row: ChallengeRow, rules: ChallengeRules) -> None:
     now = svc.now()
     if rules.starts_at > now:
         svc.timers.wake_at(TIMER_START, row.id, rules.starts_at)
-    remind = _reminder_time(svc, rules)
+    remind = reminder_time(svc, rules)
     if remind is not None and remind > now:
         svc.timers.wake_at(TIMER_REMINDER, row.id, remind)
     svc.timers.wake_at(TIMER_END, row.id, rules.ends_at)

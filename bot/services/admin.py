@@ -1,0 +1,208 @@
+"""Admin use cases: server settings, challenge corrections, audit trail and export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain import challenges as rules_mod
+from bot.domain.timeparse import parse_duration, parse_local_datetime, parse_timezone
+from bot.domain.units import base_for, check_log_amount, format_amount, parse_amount, parse_unit
+from bot.errors import NotFound, UserError
+from bot.services import challenges as challenge_service
+from bot.services.challenges import ChallengeView
+from bot.services.context import Services
+from bot.store import audit, guilds, timers
+from bot.store import challenges as challenge_store
+from bot.store.codec import from_db, to_db
+
+MAX_REASON_CHARS = 200
+# Tables other features add to the export; each query takes the guild id once.
+EXTRA_EXPORTS: dict[str, str] = {}
+
+
+def clean_reason(reason: str | None, *, required: bool = False) -> str | None:
+    text = " ".join((reason or "").split())
+    if not text:
+        if required:
+            raise UserError("Give a short reason; it goes in the audit log.")
+        return None
+    if len(text) > MAX_REASON_CHARS:
+        raise UserError(f"Keep the reason to {MAX_REASON_CHARS} characters or fewer.")
+    return text
+
+
+async def set_channel(svc: Services, guild_id: int, actor_id: int, channel_id: int) -> None:
+    now = svc.now()
+    await guilds.update(svc.db, guild_id, now, announce_channel_id=channel_id)
+    async with svc.db.transaction() as conn:
+        await audit.record(conn, guild_id, actor_id, "channel", f"<#{channel_id}>", None, now)
+
+
+async def set_timezone(svc: Services, guild_id: int, actor_id: int, name: str) -> str:
+    zone = parse_timezone(name)
+    now = svc.now()
+    await guilds.update(svc.db, guild_id, now, timezone=zone.key)
+    async with svc.db.transaction() as conn:
+        await audit.record(conn, guild_id, actor_id, "timezone", zone.key, None, now)
+    return zone.key
+
+
+async def cancel_challenge(svc: Services, guild_id: int, no: int, actor_id: int, reason: str | None) -> ChallengeView:
+    why = clean_reason(reason)
+    view = await challenge_service.cancel(svc, guild_id, no, actor_id, is_admin=True)
+    async with svc.db.transaction() as conn:
+        await audit.record(conn, guild_id, actor_id, "cancel", f"challenge #{no}", why, svc.now())
+    return view
+
+
+async def extend_challenge(
+    svc: Services, guild_id: int, no: int, actor_id: int, until: str, reason: str | None
+) -> ChallengeView:
+    """Move the end later: `until` is a time in the server's zone or `+2h` to add a duration."""
+    why = clean_reason(reason)
+    row = await challenge_service.resolve(svc, guild_id, no)
+    if row.status not in ("scheduled", "active"):
+        raise UserError(f"Challenge #{row.no} is {row.status}; only a running or upcoming challenge can be extended.")
+    now = svc.now()
+    settings = await svc.guild_settings(guild_id)
+    text = until.strip()
+    if text.startswith("+"):
+        new_end = row.ends_at + parse_duration(text[1:])
+    else:
+        new_end = parse_local_datetime(text, settings.zone, now)
+    rules = rules_mod.extend_rules(challenge_service.rules_of(row), new_end, now)
+    async with svc.db.transaction() as conn:
+        await challenge_store.set_end(conn, row.id, rules.ends_at)
+        if rules.latest_start is not None:
+            await conn.execute(
+                "UPDATE challenges SET latest_start = ? WHERE id = ?", (to_db(rules.latest_start), row.id)
+            )
+        await timers.upsert(conn, guild_id, challenge_service.TIMER_END, row.id, rules.ends_at)
+        remind = challenge_service.reminder_time(svc, rules)
+        if remind is not None and remind > now:
+            await timers.upsert(conn, guild_id, challenge_service.TIMER_REMINDER, row.id, remind)
+        await audit.record(conn, guild_id, actor_id, "extend", f"challenge #{no} → {to_db(rules.ends_at)}", why, now)
+    svc.timers.wake_at(challenge_service.TIMER_END, row.id, rules.ends_at)
+    remind = challenge_service.reminder_time(svc, rules)
+    if remind is not None and remind > now:
+        svc.timers.wake_at(challenge_service.TIMER_REMINDER, row.id, remind)
+    fresh = await challenge_store.get(svc.db, row.id)
+    assert fresh is not None
+    return await challenge_service.view(svc, fresh)
+
+
+@dataclass(frozen=True)
+class LogFix:
+    challenge_no: int
+    user_id: int
+    old_amount: int
+    new_amount: int | None  # None: struck out
+    view: ChallengeView
+
+
+async def fix_log(
+    svc: Services,
+    guild_id: int,
+    log_id: int,
+    actor_id: int,
+    reason: str,
+    amount: str | None = None,
+    unit: str | None = None,
+    strike: bool = False,
+) -> LogFix:
+    """Change or strike one log; the old value is kept in log_corrections and the audit log."""
+    why = clean_reason(reason, required=True)
+    if strike == (amount is not None):
+        raise UserError("Either give the corrected amount or set strike: True — one of the two.")
+    found = await svc.db.fetchone(
+        "SELECT l.*, c.no, c.unit AS challenge_unit FROM logs l JOIN challenges c ON c.id = l.challenge_id"
+        " WHERE l.id = ? AND c.guild_id = ?",
+        (log_id, guild_id),
+    )
+    if found is None:
+        raise NotFound("There's no such log in this server. Pick one from the list as you type.")
+    if found["struck_at"] is not None:
+        raise UserError("That log was already struck out; nothing left to fix.")
+    now = svc.now()
+    new_amount: int | None = None
+    if amount is not None:
+        challenge_unit = parse_unit(found["challenge_unit"])
+        entered = parse_unit(unit) if unit else challenge_unit
+        new_amount = base_for(parse_amount(amount), entered, challenge_unit)
+        check_log_amount(new_amount, challenge_unit)
+    async with svc.db.transaction() as conn:
+        if new_amount is None:
+            log_row = await _log_row(conn, log_id)
+            await challenge_store.strike_log(conn, log_row, actor_id, "strike", why, now)
+        else:
+            cur = await conn.execute(
+                "UPDATE logs SET amount = ? WHERE id = ? AND struck_at IS NULL", (new_amount, log_id)
+            )
+            if cur.rowcount != 1:
+                raise UserError("That log changed in the meantime; try again.")
+            await conn.execute(
+                "INSERT INTO log_corrections (log_id, actor_id, action, old_amount, new_amount, reason, at)"
+                " VALUES (?, ?, 'edit', ?, ?, ?, ?)",
+                (log_id, actor_id, found["amount"], new_amount, why, to_db(now)),
+            )
+        await audit.record(conn, guild_id, actor_id, "fix-log", f"challenge #{found['no']} log {log_id}", why, now)
+    row = await challenge_store.get(svc.db, found["challenge_id"])
+    assert row is not None
+    return LogFix(found["no"], found["user_id"], found["amount"], new_amount, await challenge_service.view(svc, row))
+
+
+async def _log_row(conn: object, log_id: int) -> challenge_store.LogRow:
+    async with conn.execute("SELECT * FROM logs WHERE id = ?", (log_id,)) as cur:  # type: ignore[attr-defined]
+        row = await cur.fetchone()
+    assert row is not None
+    return challenge_store._log(row)
+
+
+@dataclass(frozen=True)
+class LogChoice:
+    log_id: int
+    challenge_no: int
+    user_id: int
+    amount_text: str
+    logged_at: datetime
+
+
+async def recent_logs(svc: Services, guild_id: int, limit: int = 200) -> list[LogChoice]:
+    """This server's most recent logs still counting, for the fix-log picker."""
+    rows = await svc.db.fetchall(
+        "SELECT l.id, l.user_id, l.amount, l.logged_at, c.no, c.unit FROM logs l"
+        " JOIN challenges c ON c.id = l.challenge_id"
+        " WHERE c.guild_id = ? AND l.struck_at IS NULL ORDER BY l.id DESC LIMIT ?",
+        (guild_id, limit),
+    )
+    return [
+        LogChoice(
+            r["id"], r["no"], r["user_id"], format_amount(r["amount"], parse_unit(r["unit"])), from_db(r["logged_at"])
+        )
+        for r in rows
+    ]
+
+
+async def export_csv(svc: Services, guild_id: int, actor_id: int) -> list[tuple[str, bytes]]:
+    """One CSV file per table with exactly this server's rows."""
+    files: list[tuple[str, bytes]] = []
+    for table, sql in {**audit.EXPORTS, **EXTRA_EXPORTS}.items():
+        columns, rows = await audit.export_rows(svc.db, sql, guild_id)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        writer.writerows(rows)
+        files.append((f"{table}.csv", buffer.getvalue().encode("utf-8")))
+    async with svc.db.transaction() as conn:
+        await audit.record(conn, guild_id, actor_id, "export", f"{len(files)} tables", None, svc.now())
+    return files
+
+
+async def audit_entries(svc: Services, guild_id: int) -> list[tuple[datetime, int, str, str, str | None]]:
+    return [
+        (from_db(r["at"]), r["actor_id"], r["action"], r["target"], r["reason"])
+        for r in await audit.entries(svc.db, guild_id)
+    ]

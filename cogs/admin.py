@@ -1,0 +1,173 @@
+"""/admin: server settings and corrections. Hidden from non-admins by Discord, checked again here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.domain.timeparse import timezone_choices, ts
+from bot.render.limits import CHOICE_NAME_MAX, paged_embeds, truncate
+from bot.render.message import Outgoing
+from bot.services import admin as service
+from cogs.challenge import ChallengeNo, challenge_autocomplete, unit_autocomplete
+from cogs.common import guild_id, reply, reply_text, require_admin, services
+from cogs.paginator import first_page
+
+if TYPE_CHECKING:
+    from bot.app import FitbetBot
+
+NEEDED = ("view_channel", "send_messages", "embed_links", "attach_files")
+
+
+async def timezone_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=name, value=name) for name in timezone_choices(current)]
+
+
+async def log_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[int]]:
+    if interaction.guild is None:
+        return []
+    choices = []
+    needle = current.strip().lower().lstrip("#")
+    for item in await service.recent_logs(services(interaction), interaction.guild.id):
+        member = interaction.guild.get_member(item.user_id)
+        who = member.display_name if member else f"member {str(item.user_id)[-4:]}"
+        label = f"#{item.challenge_no} · {who} · {item.amount_text} · {item.logged_at:%d %b %H:%M} UTC"
+        if needle in label.lower() or needle == str(item.log_id):
+            choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME_MAX), value=item.log_id))
+        if len(choices) == 25:
+            break
+    return choices
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class AdminCommands(app_commands.Group, name="admin", description="Server admin: settings and corrections"):
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        await require_admin(interaction)
+        return True
+
+    @app_commands.command(name="channel", description="Where results, reminders and penalties are announced.")
+    @app_commands.describe(channel="A text channel the bot can post in")
+    async def channel(self, interaction: discord.Interaction[Any], channel: discord.TextChannel) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        target = guild.get_channel(channel.id)
+        if not isinstance(target, discord.TextChannel):
+            await reply_text(interaction, "I can't see that channel. Pick a text channel I can read.")
+            return
+        allowed = target.permissions_for(guild.me)
+        missing = [name.replace("_", " ") for name in NEEDED if not getattr(allowed, name)]
+        if missing:
+            await reply_text(
+                interaction,
+                f"I can't post in {target.mention}: I'm missing {', '.join(missing)}. "
+                "Give me those permissions there, or pick another channel.",
+            )
+            return
+        await service.set_channel(services(interaction), guild.id, interaction.user.id, target.id)
+        await reply_text(interaction, f"Announcements will go to {target.mention}.")
+
+    @app_commands.command(name="timezone", description="The server's time zone for typed dates and times.")
+    @app_commands.describe(name="An IANA name, e.g. Europe/Berlin")
+    @app_commands.autocomplete(name=timezone_autocomplete)
+    async def timezone(self, interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 60]) -> None:
+        key = await service.set_timezone(services(interaction), guild_id(interaction), interaction.user.id, name)
+        await reply_text(interaction, f"Time zone set to **{key}**. Dates and times you type are read in it.")
+
+    @app_commands.command(name="cancel", description="Cancel a challenge (its bets are voided).")
+    @app_commands.describe(challenge="Which challenge", reason="Why (kept in the audit log)")
+    @app_commands.autocomplete(challenge=challenge_autocomplete)
+    async def cancel(
+        self,
+        interaction: discord.Interaction[Any],
+        challenge: ChallengeNo,
+        reason: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        view = await service.cancel_challenge(
+            services(interaction), guild_id(interaction), challenge, interaction.user.id, reason
+        )
+        await reply_text(interaction, f"Cancelled challenge #{view.row.no}.")
+        await fitbet_post(interaction)
+
+    @app_commands.command(name="extend", description="Move a challenge's end later.")
+    @app_commands.describe(
+        challenge="Which challenge", until="New end (2026-12-01 18:00) or extra time (+2h)", reason="Why"
+    )
+    @app_commands.autocomplete(challenge=challenge_autocomplete)
+    async def extend(
+        self,
+        interaction: discord.Interaction[Any],
+        challenge: ChallengeNo,
+        until: app_commands.Range[str, 1, 60],
+        reason: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        view = await service.extend_challenge(
+            services(interaction), guild_id(interaction), challenge, interaction.user.id, until, reason
+        )
+        await reply_text(interaction, f"Challenge #{view.row.no} now ends {ts(view.rules.ends_at, 'f')}.")
+
+    @app_commands.command(name="fix-log", description="Correct or strike one log (kept on record).")
+    @app_commands.describe(
+        log="The log to fix (type to search)",
+        reason="Why (required, kept on record)",
+        amount="The corrected amount",
+        unit="Unit of the corrected amount",
+        strike="Strike the log out instead",
+    )
+    @app_commands.autocomplete(log=log_autocomplete, unit=unit_autocomplete)
+    async def fix_log(
+        self,
+        interaction: discord.Interaction[Any],
+        log: app_commands.Range[int, 1, 2**53],
+        reason: app_commands.Range[str, 1, 200],
+        amount: app_commands.Range[str, 1, 30] | None = None,
+        unit: app_commands.Range[str, 1, 20] | None = None,
+        strike: bool = False,
+    ) -> None:
+        fix = await service.fix_log(
+            services(interaction), guild_id(interaction), log, interaction.user.id, reason, amount, unit, strike
+        )
+        what = "struck out" if fix.new_amount is None else "corrected"
+        await reply_text(interaction, f"Log {log} of <@{fix.user_id}> in challenge #{fix.challenge_no} {what}.")
+
+    @app_commands.command(name="export", description="This server's data as CSV files.")
+    async def export(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        files = await service.export_csv(services(interaction), guild_id(interaction), interaction.user.id)
+        await reply(
+            interaction, Outgoing(content=f"{len(files)} CSV files, one per table.", files=files), ephemeral=True
+        )
+
+    @app_commands.command(name="audit", description="Who changed what, and why.")
+    async def audit(self, interaction: discord.Interaction[Any]) -> None:
+        entries = await service.audit_entries(services(interaction), guild_id(interaction))
+        lines = [
+            f"{ts(at, 'f')} <@{actor}> **{action}** {truncate(target, 200)}"
+            + (f" — {truncate(why, 200)}" if why else "")
+            for at, actor, action, target, why in entries
+        ] or ["No admin actions yet."]
+        embed, pager = first_page(paged_embeds("Audit log", lines, discord.Colour.dark_grey()))
+        await reply(interaction, Outgoing(embeds=[embed], view=pager), ephemeral=True)
+
+
+async def fitbet_post(interaction: discord.Interaction[Any]) -> None:
+    bot: FitbetBot = interaction.client  # type: ignore[assignment]
+    await bot.post_announcements()
+
+
+class Admin(commands.Cog):
+    def __init__(self, bot: FitbetBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(AdminCommands())
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command("admin")
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Admin(bot))  # type: ignore[arg-type]
