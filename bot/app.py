@@ -20,7 +20,7 @@ from bot.store.db import Database
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.errors", "cogs.help", "cogs.challenge", "cogs.admin")
+EXTENSIONS = ("cogs.errors", "cogs.help", "cogs.challenge", "cogs.admin", "cogs.records")
 
 Announcer = Callable[[AnnouncementRow], Awaitable[Outgoing | None]]
 

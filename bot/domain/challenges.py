@@ -269,7 +269,8 @@ def extend_rules(rules: ChallengeRules, new_end: datetime, now: datetime) -> Cha
 # Titles
 
 
-def _target_phrase(rules: ChallengeRules) -> str:
+def target_phrase(rules: ChallengeRules) -> str:
+    """`2,020 pushups`, `5 km run`: what reaching the target means."""
     assert rules.target is not None
     amount = format_amount(rules.target, rules.unit)
     if rules.unit == REPS:
@@ -307,7 +308,7 @@ def title(rules: ChallengeRules, tz: ZoneInfo | None = None) -> str:
             text += f" (at least {format_amount(rules.target, rules.unit)})"
         return text
     together = " together" if rules.mode is Mode.TOTAL else ""
-    return f"{_target_phrase(rules)}{together} {_when(rules, tz, under=True)}"
+    return f"{target_phrase(rules)}{together} {_when(rules, tz, under=True)}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,100 @@
+"""Read-only SQL for member records and the leaderboard (one server at a time)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.store.codec import to_db
+from bot.store.db import Database
+
+# A member's side in a bet: the proposer's, or the other one for an accepted opponent.
+_BET_SIDES = """
+    SELECT b.id, b.guild_id, b.status, b.winning_side, b.settled_at, b.proposer_id AS user_id,
+           b.proposer_side AS side
+    FROM bets b
+    UNION ALL
+    SELECT b.id, b.guild_id, b.status, b.winning_side, b.settled_at, o.user_id,
+           CASE b.proposer_side WHEN 'for' THEN 'against' ELSE 'for' END AS side
+    FROM bets b JOIN bet_opponents o ON o.bet_id = b.id AND o.response = 'accepted'
+"""
+
+
+async def bet_counts(db: Database, guild_id: int, since: datetime | None) -> dict[int, tuple[int, int]]:
+    """user_id → (won, lost) over settled bets."""
+    rows = await db.fetchall(
+        f"SELECT user_id, SUM(side = winning_side) AS won, SUM(side != winning_side) AS lost"  # noqa: S608
+        f" FROM ({_BET_SIDES}) WHERE guild_id = ? AND status = 'settled' AND (? IS NULL OR settled_at >= ?)"
+        " GROUP BY user_id",
+        (guild_id, _since(since), _since(since)),
+    )
+    return {r["user_id"]: (r["won"] or 0, r["lost"] or 0) for r in rows}
+
+
+async def challenge_counts(db: Database, guild_id: int, since: datetime | None) -> dict[int, tuple[int, int]]:
+    """user_id → (completed, failed) over finished challenges."""
+    rows = await db.fetchall(
+        "SELECT p.user_id, SUM(p.result = 'succeeded') AS done, SUM(p.result = 'failed') AS failed"
+        " FROM participants p JOIN challenges c ON c.id = p.challenge_id"
+        " WHERE c.guild_id = ? AND c.status = 'finished' AND p.left_at IS NULL AND p.result IS NOT NULL"
+        " AND (? IS NULL OR c.finished_at >= ?) GROUP BY p.user_id",
+        (guild_id, _since(since), _since(since)),
+    )
+    return {r["user_id"]: (r["done"] or 0, r["failed"] or 0) for r in rows}
+
+
+async def penalty_counts(
+    db: Database, guild_id: int, now: datetime, since: datetime | None
+) -> dict[int, tuple[int, int, int]]:
+    """user_id → (open and not yet due, done, overdue)."""
+    rows = await db.fetchall(
+        "SELECT debtor_id,"
+        " SUM(status IN ('owed', 'submitted') AND due_at > ?) AS owed,"
+        " SUM(status = 'verified' AND (? IS NULL OR verified_at >= ?)) AS done,"
+        " SUM(status IN ('owed', 'submitted') AND due_at <= ?) AS overdue"
+        " FROM penalties WHERE guild_id = ? GROUP BY debtor_id",
+        (to_db(now), _since(since), _since(since), to_db(now), guild_id),
+    )
+    return {r["debtor_id"]: (r["owed"] or 0, r["done"] or 0, r["overdue"] or 0) for r in rows}
+
+
+async def activity_totals(
+    db: Database, guild_id: int, since: datetime | None, user_id: int | None = None, activity: str | None = None
+) -> list[aiosqlite.Row]:
+    """(user_id, activity, unit, total in base units) over counted logs of current participants."""
+    return await db.fetchall(
+        "SELECT l.user_id, LOWER(c.activity) AS activity, c.unit, SUM(l.amount) AS total"
+        " FROM logs l JOIN challenges c ON c.id = l.challenge_id"
+        " JOIN participants p ON p.challenge_id = c.id AND p.user_id = l.user_id AND p.left_at IS NULL"
+        " WHERE c.guild_id = ? AND l.struck_at IS NULL AND c.status != 'cancelled'"
+        " AND (? IS NULL OR l.logged_at >= ?) AND (? IS NULL OR l.user_id = ?)"
+        " AND (? IS NULL OR LOWER(c.activity) = LOWER(?))"
+        " GROUP BY l.user_id, LOWER(c.activity), c.unit",
+        (guild_id, _since(since), _since(since), user_id, user_id, activity, activity),
+    )
+
+
+async def successes(db: Database, guild_id: int, user_id: int) -> list[aiosqlite.Row]:
+    """Finished challenges the member completed, with what is needed for 'fastest time to a target'."""
+    return await db.fetchall(
+        "SELECT c.*, p.reached_at,"
+        " (SELECT MIN(l.logged_at) FROM logs l WHERE l.challenge_id = c.id AND l.user_id = p.user_id) AS first_log"
+        " FROM participants p JOIN challenges c ON c.id = p.challenge_id"
+        " WHERE c.guild_id = ? AND p.user_id = ? AND p.result = 'succeeded' AND p.reached_at IS NOT NULL"
+        " AND c.status = 'finished' AND c.target IS NOT NULL",
+        (guild_id, user_id),
+    )
+
+
+async def activities(db: Database, guild_id: int, prefix: str) -> list[str]:
+    rows = await db.fetchall(
+        "SELECT DISTINCT LOWER(activity) AS a FROM challenges WHERE guild_id = ? AND LOWER(activity) LIKE ?"
+        " ORDER BY a LIMIT 25",
+        (guild_id, prefix.lower().replace("%", "").replace("_", "") + "%"),
+    )
+    return [r["a"] for r in rows]
+
+
+def _since(since: datetime | None) -> str | None:
+    return None if since is None else to_db(since)
