@@ -118,8 +118,14 @@ class FitbetBot(commands.Bot):
                     if message is None:
                         await announcements.mark_posted(self.svc.db, row.id, None, self.clock.now())
                         continue
-                    await announcements.mark_attempted(self.svc.db, row.id, self.clock.now())
                     channel = self.get_partial_messageable(row.channel_id, guild_id=row.guild_id)
+                    if row.attempted_at is not None:
+                        # A previous run may have crashed between sending and recording it.
+                        earlier = await self._find_posted(channel, message)
+                        if earlier is not None:
+                            await announcements.mark_posted(self.svc.db, row.id, earlier, self.clock.now())
+                            continue
+                    await announcements.mark_attempted(self.svc.db, row.id, self.clock.now())
                     sent = await channel.send(**message.send_kwargs())
                     await announcements.mark_posted(self.svc.db, row.id, sent.id, self.clock.now())
                     posted += 1
@@ -128,6 +134,18 @@ class FitbetBot(commands.Bot):
                 except Exception:
                     log.exception("announcement %s (%s:%s) failed", row.id, row.kind, row.ref_id)
             return posted
+
+    async def _find_posted(self, channel: discord.PartialMessageable, message: Outgoing) -> int | None:
+        """The id of a recent message of ours with the same content, if the channel shows one."""
+        if self.user is None or message.content is None:
+            return None
+        try:
+            async for earlier in channel.history(limit=50):
+                if earlier.author.id == self.user.id and earlier.content == message.content:
+                    return earlier.id
+        except discord.HTTPException:
+            log.warning("could not read channel %s to check for an earlier post", channel.id)
+        return None
 
     async def close(self) -> None:
         if self._svc is not None:
