@@ -121,7 +121,7 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
     async def fix_log(
         self,
         interaction: discord.Interaction[Any],
-        log: app_commands.Range[int, 1, 2**53],
+        log: app_commands.Range[int, 1, 2**53 - 1],
         reason: app_commands.Range[str, 1, 200],
         amount: app_commands.Range[str, 1, 30] | None = None,
         unit: app_commands.Range[str, 1, 20] | None = None,
