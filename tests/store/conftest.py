@@ -28,3 +28,18 @@ async def svc(tmp_path: Path) -> AsyncIterator[Services]:
     services = Services(db=db, clock=clock, settings=settings, timers=Timers(db, clock))
     yield services
     await db.close()
+
+
+@pytest.fixture
+async def bet_svc(svc: Services) -> Services:
+    """`svc` with bets hooked into challenges and every deadline handler registered, as the cogs do."""
+    from bot.services import bets, challenges, penalties
+
+    bets.register(svc)
+    svc.timers.handle(challenges.TIMER_START, lambda t: challenges.on_start_timer(svc, t))
+    svc.timers.handle(challenges.TIMER_REMINDER, lambda t: challenges.on_reminder_timer(svc, t))
+    svc.timers.handle(challenges.TIMER_END, lambda t: challenges.on_end_timer(svc, t))
+    svc.timers.handle(bets.TIMER_DECIDE, lambda t: bets.on_decide_timer(svc, t))
+    svc.timers.handle(bets.TIMER_PENALTY_REMINDER, lambda t: penalties.on_reminder_timer(svc, t))
+    svc.timers.handle(bets.TIMER_PENALTY_DUE, lambda t: penalties.on_due_timer(svc, t))
+    return svc

@@ -1,0 +1,272 @@
+"""Penalty use cases: list, submit, verify, reject, waive, and their reminder and due deadlines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain import penalties as rules
+from bot.domain.penalties import PenaltyStatus, Submission
+from bot.domain.timeparse import parse_clock_duration
+from bot.domain.units import Unit, base_for, parse_amount, parse_unit
+from bot.errors import NotFound, UserError
+from bot.services.bets import TIMER_PENALTY_DUE, TIMER_PENALTY_REMINDER
+from bot.services.context import Services
+from bot.store import announcements, timers
+from bot.store import bets as bet_store
+from bot.store import penalties as store
+from bot.store.penalties import EventRow, PenaltyRow
+from bot.store.timers import TimerRow
+
+ANN_SUBMITTED = "penalty_submitted"  # ref: the submit event's id (a resubmission posts again)
+ANN_DONE = "penalty_done"
+ANN_WAIVED = "penalty_waived"
+ANN_REMINDER = "penalty_reminder"
+ANN_OVERDUE = "penalty_overdue"
+
+FILTERS = ("open", "owed", "submitted", "overdue", "done", "all")
+
+
+@dataclass(frozen=True)
+class PenaltyView:
+    row: PenaltyRow
+    bet_no: int
+    unit: Unit
+    now: datetime
+    submission: Submission | None = None
+
+    @property
+    def status(self) -> PenaltyStatus:
+        return PenaltyStatus(self.row.status)
+
+    @property
+    def overdue(self) -> bool:
+        return rules.is_overdue(self.status, self.row.due_at, self.now)
+
+
+def submission_of(row: PenaltyRow, unit: Unit) -> Submission | None:
+    if row.sub_amount is None or row.sub_elapsed is None:
+        return None
+    return rules.build_submission(unit, row.sub_amount, row.sub_elapsed, row.amount)
+
+
+async def view(svc: Services, row: PenaltyRow) -> PenaltyView:
+    fresh = await store.get(svc.db, row.id) or row
+    bet = await bet_store.get(svc.db, fresh.bet_id)
+    unit = parse_unit(fresh.unit)
+    return PenaltyView(
+        row=fresh,
+        bet_no=bet.no if bet is not None else 0,
+        unit=unit,
+        now=svc.now(),
+        submission=submission_of(fresh, unit),
+    )
+
+
+async def resolve(svc: Services, guild_id: int, no: int | None) -> PenaltyRow:
+    if no is None:
+        raise UserError("Pick a penalty (start typing its number or what it is).")
+    row = await store.get_by_no(svc.db, guild_id, no)
+    if row is None:
+        raise NotFound(f"There's no penalty #{no} in this server. See /penalty list.")
+    return row
+
+
+async def resolve_id(svc: Services, guild_id: int | None, penalty_id: int) -> PenaltyRow:
+    """A penalty by row id (from a button): it must exist and belong to the server asking."""
+    row = await store.get(svc.db, penalty_id)
+    if row is None or guild_id is None or row.guild_id != guild_id:
+        raise NotFound("That penalty doesn't exist in this server (any more).")
+    return row
+
+
+def _matches(v: PenaltyView, which: str) -> bool:
+    status = v.status
+    if which == "all":
+        return True
+    if which == "open":
+        return rules.is_open(status)
+    if which == "owed":
+        return status is PenaltyStatus.OWED
+    if which == "submitted":
+        return status is PenaltyStatus.SUBMITTED
+    if which == "overdue":
+        return v.overdue
+    return status in (PenaltyStatus.VERIFIED, PenaltyStatus.WAIVED)  # done
+
+
+async def list_penalties(
+    svc: Services, guild_id: int, member_id: int | None = None, which: str = "open"
+) -> list[PenaltyView]:
+    if which not in FILTERS:
+        raise UserError("Show open, owed, submitted, overdue, done or all penalties.")
+    rows = await store.list_for_guild(svc.db, guild_id, member_id)
+    views = [await view(svc, r) for r in rows]
+    return [v for v in views if _matches(v, which)]
+
+
+async def autocomplete(svc: Services, guild_id: int, text: str, *, open_only: bool = True) -> list[tuple[int, str]]:
+    text = text.strip().lstrip("#")
+    statuses = store.OPEN_STATUSES if open_only else ("owed", "submitted", "verified", "waived", "cancelled")
+    rows = await store.search(svc.db, guild_id, text, statuses)
+    return [(r.no, f"{r.text} ({r.status})") for r in rows]
+
+
+async def _channel(svc: Services, row: PenaltyRow) -> int:
+    bet = await bet_store.get(svc.db, row.bet_id)
+    settings = await svc.guild_settings(row.guild_id)
+    return settings.announce_channel(bet.channel_id if bet is not None else 0)
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    view: PenaltyView
+    submission: Submission
+    event_id: int
+
+
+async def submit(
+    svc: Services,
+    guild_id: int,
+    no: int | None,
+    actor_id: int,
+    amount: str,
+    duration: str,
+    proof_url: str | None = None,
+    unit: str | None = None,
+) -> SubmitResult:
+    row = await resolve(svc, guild_id, no)
+    rules.check_submit(PenaltyStatus(row.status), row.debtor_id, actor_id)
+    stake_unit = parse_unit(row.unit)
+    entered_unit = parse_unit(unit) if unit else stake_unit
+    done = base_for(parse_amount(amount), entered_unit, stake_unit)
+    elapsed = parse_clock_duration(duration)
+    submission = rules.build_submission(stake_unit, done, elapsed, row.amount)
+    if not submission.meets_stake:
+        raise UserError(
+            f"That's {submission.amount_text}, but the penalty is {row.text} — finish the whole thing, then submit it."
+        )
+    now = svc.now()
+    channel = await _channel(svc, row)
+    async with svc.db.transaction() as conn:
+        fresh = await store.get(conn, row.id)
+        assert fresh is not None
+        rules.check_submit(PenaltyStatus(fresh.status), fresh.debtor_id, actor_id)
+        if not await store.submit(conn, row.id, done, elapsed, proof_url, now):
+            raise UserError("You've already submitted this one — a winner or an admin will check it.")
+        event_id = await store.add_event(
+            conn, row.id, actor_id, "submit", now, amount=done, elapsed=elapsed, proof_url=proof_url
+        )
+        await announcements.queue(conn, guild_id, ANN_SUBMITTED, event_id, channel, now)
+    return SubmitResult(view=await view(svc, row), submission=submission, event_id=event_id)
+
+
+async def _close_timers(svc: Services, conn: object, penalty_id: int, now: datetime) -> None:
+    for kind in (TIMER_PENALTY_REMINDER, TIMER_PENALTY_DUE):
+        await timers.cancel(conn, kind, penalty_id, now)  # type: ignore[arg-type]
+
+
+async def verify(svc: Services, row: PenaltyRow, actor_id: int, is_admin: bool) -> PenaltyView:
+    now = svc.now()
+    channel = await _channel(svc, row)
+    async with svc.db.transaction() as conn:
+        fresh = await store.get(conn, row.id)
+        assert fresh is not None
+        rules.check_verify(PenaltyStatus(fresh.status), actor_id, fresh.debtor_id, fresh.creditors, is_admin)
+        if not await store.verify(conn, fresh.id, actor_id, now):
+            raise UserError("This penalty isn't waiting to be checked any more.")
+        await store.add_event(conn, fresh.id, actor_id, "verify", now)
+        await _close_timers(svc, conn, fresh.id, now)
+        await announcements.queue(conn, fresh.guild_id, ANN_DONE, fresh.id, channel, now)
+    _forget(svc, row.id)
+    return await view(svc, row)
+
+
+async def reject(
+    svc: Services, row: PenaltyRow, actor_id: int, is_admin: bool, reason: str | None = None
+) -> PenaltyView:
+    now = svc.now()
+    clean = " ".join(reason.split())[:200] if reason and reason.strip() else None
+    async with svc.db.transaction() as conn:
+        fresh = await store.get(conn, row.id)
+        assert fresh is not None
+        rules.check_reject(PenaltyStatus(fresh.status), actor_id, fresh.debtor_id, fresh.creditors, is_admin)
+        if not await store.reject(conn, fresh.id):
+            raise UserError("This penalty isn't waiting to be checked any more.")
+        await store.add_event(conn, fresh.id, actor_id, "reject", now, detail=clean)
+        if now >= fresh.due_at:
+            await announcements.queue(conn, fresh.guild_id, ANN_OVERDUE, fresh.id, await _channel(svc, fresh), now)
+    return await view(svc, row)
+
+
+async def waive(
+    svc: Services, row: PenaltyRow, actor_id: int, is_admin: bool, reason: str | None = None
+) -> PenaltyView:
+    now = svc.now()
+    clean = " ".join(reason.split())[:200] if reason and reason.strip() else None
+    channel = await _channel(svc, row)
+    async with svc.db.transaction() as conn:
+        fresh = await store.get(conn, row.id)
+        assert fresh is not None
+        new = rules.check_waive(PenaltyStatus(fresh.status), actor_id, fresh.creditors, is_admin, fresh.debtor_id)
+        if not await store.close(conn, fresh.id, new.value, now):
+            raise UserError("This penalty is already closed.")
+        await store.add_event(conn, fresh.id, actor_id, "waive", now, detail=clean)
+        await _close_timers(svc, conn, fresh.id, now)
+        await announcements.queue(conn, fresh.guild_id, ANN_WAIVED, fresh.id, channel, now)
+    _forget(svc, row.id)
+    return await view(svc, row)
+
+
+def _forget(svc: Services, penalty_id: int) -> None:
+    for kind in (TIMER_PENALTY_REMINDER, TIMER_PENALTY_DUE):
+        svc.timers.forget(kind, penalty_id)
+
+
+async def verify_no(svc: Services, guild_id: int, no: int | None, actor_id: int, is_admin: bool) -> PenaltyView:
+    return await verify(svc, await resolve(svc, guild_id, no), actor_id, is_admin)
+
+
+async def reject_no(
+    svc: Services, guild_id: int, no: int | None, actor_id: int, is_admin: bool, reason: str | None = None
+) -> PenaltyView:
+    return await reject(svc, await resolve(svc, guild_id, no), actor_id, is_admin, reason)
+
+
+async def waive_no(
+    svc: Services, guild_id: int, no: int | None, actor_id: int, is_admin: bool, reason: str | None = None
+) -> PenaltyView:
+    return await waive(svc, await resolve(svc, guild_id, no), actor_id, is_admin, reason)
+
+
+async def history(svc: Services, row: PenaltyRow) -> list[EventRow]:
+    return await store.events(svc.db, row.id)
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+async def on_reminder_timer(svc: Services, timer: TimerRow) -> None:
+    now = svc.now()
+    row = await store.get(svc.db, timer.ref_id)
+    if row is None or not rules.is_open(PenaltyStatus(row.status)) or now >= row.due_at:
+        return
+    channel = await _channel(svc, row)
+    async with svc.db.transaction() as conn:
+        await announcements.queue(conn, row.guild_id, ANN_REMINDER, row.id, channel, now)
+
+
+async def on_due_timer(svc: Services, timer: TimerRow) -> None:
+    """Overdue: announced once; the penalty stays owed until it is done or waived."""
+    now = svc.now()
+    row = await store.get(svc.db, timer.ref_id)
+    # A submitted one is waiting for the winners, not for the debtor: no shaming for that.
+    if (
+        row is None
+        or row.status != PenaltyStatus.OWED.value
+        or not rules.is_overdue(PenaltyStatus.OWED, row.due_at, now)
+    ):
+        return
+    channel = await _channel(svc, row)
+    async with svc.db.transaction() as conn:
+        await announcements.queue(conn, row.guild_id, ANN_OVERDUE, row.id, channel, now)

@@ -1,0 +1,264 @@
+"""SQL for penalties and their history (penalty_events)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiosqlite
+
+from bot.store.codec import from_db, opt_from_db, to_db
+from bot.store.db import Database
+
+Db = Database | aiosqlite.Connection
+
+OPEN_STATUSES = ("owed", "submitted")
+
+
+@dataclass(frozen=True)
+class PenaltyRow:
+    id: int
+    guild_id: int
+    no: int
+    bet_id: int
+    debtor_id: int
+    creditors: tuple[int, ...]
+    text: str
+    amount: int
+    unit: str
+    due_at: datetime
+    status: str
+    assigned_at: datetime
+    sub_amount: int | None
+    sub_elapsed: timedelta | None
+    sub_proof_url: str | None
+    submitted_at: datetime | None
+    verified_by: int | None
+    verified_at: datetime | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class EventRow:
+    id: int
+    penalty_id: int
+    actor_id: int | None
+    action: str
+    at: datetime
+    amount: int | None
+    elapsed: timedelta | None
+    proof_url: str | None
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class NewPenalty:
+    guild_id: int
+    bet_id: int
+    debtor_id: int
+    creditors: tuple[int, ...]
+    text: str
+    amount: int
+    unit: str
+    due_at: datetime
+    assigned_at: datetime
+
+
+def _td(ms: int | None) -> timedelta | None:
+    return None if ms is None else timedelta(milliseconds=ms)
+
+
+def _penalty(r: aiosqlite.Row) -> PenaltyRow:
+    return PenaltyRow(
+        id=r["id"],
+        guild_id=r["guild_id"],
+        no=r["no"],
+        bet_id=r["bet_id"],
+        debtor_id=r["debtor_id"],
+        creditors=tuple(int(x) for x in json.loads(r["creditors"])),
+        text=r["text"],
+        amount=r["amount"],
+        unit=r["unit"],
+        due_at=from_db(r["due_at"]),
+        status=r["status"],
+        assigned_at=from_db(r["assigned_at"]),
+        sub_amount=r["sub_amount"],
+        sub_elapsed=_td(r["sub_elapsed_ms"]),
+        sub_proof_url=r["sub_proof_url"],
+        submitted_at=opt_from_db(r["submitted_at"]),
+        verified_by=r["verified_by"],
+        verified_at=opt_from_db(r["verified_at"]),
+        closed_at=opt_from_db(r["closed_at"]),
+    )
+
+
+def _event(r: aiosqlite.Row) -> EventRow:
+    return EventRow(
+        id=r["id"],
+        penalty_id=r["penalty_id"],
+        actor_id=r["actor_id"],
+        action=r["action"],
+        at=from_db(r["at"]),
+        amount=r["amount"],
+        elapsed=_td(r["elapsed_ms"]),
+        proof_url=r["proof_url"],
+        detail=r["detail"],
+    )
+
+
+async def _one(db: Db, sql: str, params: tuple[object, ...]) -> aiosqlite.Row | None:
+    async with db.execute(sql, params) as cur:
+        return await cur.fetchone()
+
+
+async def _all(db: Db, sql: str, params: tuple[object, ...]) -> list[aiosqlite.Row]:
+    async with db.execute(sql, params) as cur:
+        return list(await cur.fetchall())
+
+
+async def insert(conn: aiosqlite.Connection, new: NewPenalty) -> PenaltyRow | None:
+    """One penalty per loser per bet: returns None when this bet already gave this member one."""
+    cur = await conn.execute(
+        "INSERT INTO penalties (guild_id, no, bet_id, debtor_id, creditors, text, amount, unit, due_at, status,"
+        " assigned_at) VALUES (?, (SELECT COALESCE(MAX(no), 0) + 1 FROM penalties WHERE guild_id = ?),"
+        " ?, ?, ?, ?, ?, ?, ?, 'owed', ?) ON CONFLICT (bet_id, debtor_id) DO NOTHING RETURNING *",
+        (
+            new.guild_id,
+            new.guild_id,
+            new.bet_id,
+            new.debtor_id,
+            json.dumps(sorted(new.creditors)),
+            new.text,
+            new.amount,
+            new.unit,
+            to_db(new.due_at),
+            to_db(new.assigned_at),
+        ),
+    )
+    row = await cur.fetchone()
+    return None if row is None else _penalty(row)
+
+
+async def add_event(
+    conn: aiosqlite.Connection,
+    penalty_id: int,
+    actor_id: int | None,
+    action: str,
+    now: datetime,
+    *,
+    amount: int | None = None,
+    elapsed: timedelta | None = None,
+    proof_url: str | None = None,
+    detail: str | None = None,
+) -> int:
+    cur = await conn.execute(
+        "INSERT INTO penalty_events (penalty_id, actor_id, action, at, amount, elapsed_ms, proof_url, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            penalty_id,
+            actor_id,
+            action,
+            to_db(now),
+            amount,
+            None if elapsed is None else elapsed // timedelta(milliseconds=1),
+            proof_url,
+            detail,
+        ),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+async def get(db: Db, penalty_id: int) -> PenaltyRow | None:
+    row = await _one(db, "SELECT * FROM penalties WHERE id = ?", (penalty_id,))
+    return None if row is None else _penalty(row)
+
+
+async def get_by_no(db: Db, guild_id: int, no: int) -> PenaltyRow | None:
+    row = await _one(db, "SELECT * FROM penalties WHERE guild_id = ? AND no = ?", (guild_id, no))
+    return None if row is None else _penalty(row)
+
+
+async def for_bet(db: Db, bet_id: int) -> list[PenaltyRow]:
+    rows = await _all(db, "SELECT * FROM penalties WHERE bet_id = ? ORDER BY no", (bet_id,))
+    return [_penalty(r) for r in rows]
+
+
+async def list_for_guild(db: Db, guild_id: int, member_id: int | None = None, limit: int = 500) -> list[PenaltyRow]:
+    if member_id is None:
+        rows = await _all(db, "SELECT * FROM penalties WHERE guild_id = ? ORDER BY no DESC LIMIT ?", (guild_id, limit))
+    else:
+        rows = await _all(
+            db,
+            "SELECT * FROM penalties WHERE guild_id = ? AND (debtor_id = ? OR EXISTS"
+            " (SELECT 1 FROM json_each(penalties.creditors) WHERE json_each.value = ?)) ORDER BY no DESC LIMIT ?",
+            (guild_id, member_id, member_id, limit),
+        )
+    return [_penalty(r) for r in rows]
+
+
+async def search(db: Db, guild_id: int, text: str, statuses: tuple[str, ...], limit: int = 25) -> list[PenaltyRow]:
+    marks = ", ".join("?" for _ in statuses)
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await _all(
+        db,
+        f"SELECT * FROM penalties WHERE guild_id = ? AND status IN ({marks})"  # noqa: S608
+        " AND (CAST(no AS TEXT) LIKE ? ESCAPE '\\' OR text LIKE ? ESCAPE '\\') ORDER BY no DESC LIMIT ?",
+        (guild_id, *statuses, pattern, pattern, limit),
+    )
+    return [_penalty(r) for r in rows]
+
+
+async def submit(
+    conn: aiosqlite.Connection,
+    penalty_id: int,
+    amount: int,
+    elapsed: timedelta,
+    proof_url: str | None,
+    now: datetime,
+) -> bool:
+    cur = await conn.execute(
+        "UPDATE penalties SET status = 'submitted', sub_amount = ?, sub_elapsed_ms = ?, sub_proof_url = ?,"
+        " submitted_at = ? WHERE id = ? AND status = 'owed'",
+        (amount, elapsed // timedelta(milliseconds=1), proof_url, to_db(now), penalty_id),
+    )
+    return cur.rowcount == 1
+
+
+async def verify(conn: aiosqlite.Connection, penalty_id: int, actor_id: int, now: datetime) -> bool:
+    cur = await conn.execute(
+        "UPDATE penalties SET status = 'verified', verified_by = ?, verified_at = ?, closed_at = ?"
+        " WHERE id = ? AND status = 'submitted'",
+        (actor_id, to_db(now), to_db(now), penalty_id),
+    )
+    return cur.rowcount == 1
+
+
+async def reject(conn: aiosqlite.Connection, penalty_id: int) -> bool:
+    """SUBMITTED → OWED; the submission stays in penalty_events."""
+    cur = await conn.execute(
+        "UPDATE penalties SET status = 'owed', sub_amount = NULL, sub_elapsed_ms = NULL, sub_proof_url = NULL,"
+        " submitted_at = NULL WHERE id = ? AND status = 'submitted'",
+        (penalty_id,),
+    )
+    return cur.rowcount == 1
+
+
+async def close(conn: aiosqlite.Connection, penalty_id: int, new_status: str, now: datetime) -> bool:
+    """OWED or SUBMITTED → WAIVED or CANCELLED, once."""
+    cur = await conn.execute(
+        "UPDATE penalties SET status = ?, closed_at = ? WHERE id = ? AND status IN ('owed', 'submitted')",
+        (new_status, to_db(now), penalty_id),
+    )
+    return cur.rowcount == 1
+
+
+async def events(db: Db, penalty_id: int) -> list[EventRow]:
+    rows = await _all(db, "SELECT * FROM penalty_events WHERE penalty_id = ? ORDER BY id", (penalty_id,))
+    return [_event(r) for r in rows]
+
+
+async def event(db: Db, event_id: int) -> EventRow | None:
+    row = await _one(db, "SELECT * FROM penalty_events WHERE id = ?", (event_id,))
+    return None if row is None else _event(row)
