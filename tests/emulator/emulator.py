@@ -138,6 +138,10 @@ class _ApiError(Exception):
         self.status, self.code, self.message, self.errors = status, code, message, errors
 
 
+_ROUTE: web.RequestKey[_Route] = web.RequestKey("emulator_route", _Route)
+_RECORD: web.RequestKey[RequestRecord] = web.RequestKey("emulator_record", RequestRecord)
+
+
 def _json_response(data: Any, status: int = 200) -> web.Response:
     # Exactly "application/json" (no charset): discord.py compares the header verbatim.
     body = json.dumps(data, separators=(",", ":")).encode("utf-8")
@@ -330,7 +334,9 @@ class DiscordEmulator:
         guild.bot_member = self._new_member(guild, self.bot_user, [bot_role])
         self.guilds.append(guild)
         self.guild_commands.setdefault(guild.id, [])
-        self._broadcast("GUILD_CREATE", guild.to_payload())
+        for session in self._live_sessions():
+            payload = guild.to_payload(all_members=bool(session.intents & INTENT_GUILD_MEMBERS))
+            self._spawn(session.dispatch("GUILD_CREATE", payload))
         return guild
 
     def _new_member(self, guild: Guild, user: User, roles: Sequence[Role] = ()) -> Member:
@@ -1099,11 +1105,12 @@ class DiscordEmulator:
         log.warning("UNHANDLED %s", what)
         self.unhandled_routes.append(what)
 
+    def _live_sessions(self) -> list[GatewaySession]:
+        return [s for s in self._sessions if s.identified.is_set() and not s.closed.is_set()]
+
     def _broadcast(self, event: str, data: JSON, *, intent: int = 0) -> None:
-        for session in self._sessions:
-            if session.identified.is_set() and not session.closed.is_set():
-                if intent and not session.intents & intent:
-                    continue
+        for session in self._live_sessions():
+            if not intent or session.intents & intent:
                 self._spawn(session.dispatch(event, data))
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
@@ -1246,8 +1253,8 @@ class DiscordEmulator:
             return _json_response({"message": "404: Not Found", "code": 0}, 404)
         if route.auth and request.headers.get("Authorization") != f"Bot {self.token}":
             return _json_response({"message": "401: Unauthorized", "code": 0}, 401)
-        request["route"] = route
-        request["record"] = record
+        request[_ROUTE] = route
+        request[_RECORD] = record
         try:
             response = await route.handler(request, params)
         except _ApiError as exc:
@@ -1300,11 +1307,11 @@ class DiscordEmulator:
                         content_type=part.headers.get("Content-Type"),
                     )
                 )
-            request["record"].body = body
+            request[_RECORD].body = body
             return body, uploads
         text = await request.text()
         body = json.loads(text) if text else None
-        request["record"].body = body
+        request[_RECORD].body = body
         return body, uploads
 
     def _check(self, request: web.Request, kind: str, problems: list[str], *, status: int = 400) -> None:
@@ -1318,11 +1325,28 @@ class DiscordEmulator:
             status, 50035, "Invalid Form Body", {"_errors": [{"code": "EMULATOR", "message": p} for p in problems]}
         )
 
-    def _check_openapi(self, request: web.Request, body: Any) -> None:
-        route: _Route = request["route"]
-        if self._openapi is None or route.openapi_path is None:
-            return
-        self._check(request, "openapi", self._openapi.validate(route.method, route.openapi_path, body))
+    def _validate_body(self, request: web.Request, body: Any, uploads: list[Upload]) -> None:
+        """Hand-written limit checks first (clear messages), then the OpenAPI schema."""
+        route = request[_ROUTE]
+        path = route.openapi_path or ""
+        payload = body if isinstance(body, dict) else {}
+        if path.endswith("/callback"):
+            kind = payload.get("type")
+            data = payload.get("data") or {}
+            if kind in (RESPONSE_CHANNEL_MESSAGE, RESPONSE_UPDATE_MESSAGE):
+                is_edit = kind == RESPONSE_UPDATE_MESSAGE
+                self._check(request, "limits", limits.check_message(data, has_files=bool(uploads), is_edit=is_edit))
+            elif kind == RESPONSE_AUTOCOMPLETE_RESULT:
+                self._check(request, "autocomplete", limits.check_autocomplete(data))
+            elif kind == RESPONSE_MODAL:
+                self._check(request, "modal", limits.check_modal(data))
+        elif path.endswith("/commands"):
+            self._check(request, "command-sync", limits.check_commands(body if body is not None else []))
+        elif path:
+            is_edit = route.method == "PATCH"
+            self._check(request, "limits", limits.check_message(payload, has_files=bool(uploads), is_edit=is_edit))
+        if self._openapi is not None and route.openapi_path is not None:
+            self._check(request, "openapi", self._openapi.validate(route.method, route.openapi_path, body))
 
     # ---- messages ------------------------------------------------------------------------------
 
@@ -1342,7 +1366,6 @@ class DiscordEmulator:
         self, message: Message, payload: JSON, uploads: list[Upload], *, is_edit: bool, request: web.Request
     ) -> None:
         """Apply a message create/edit body (plus uploaded files) to a stored message."""
-        self._check(request, "limits", limits.check_message(payload, has_files=bool(uploads), is_edit=is_edit))
         if is_edit:
             message.history.append(message.snapshot())
             message.edited_at = self.now()
@@ -1468,7 +1491,7 @@ class DiscordEmulator:
         needed = Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES | (Permission.ATTACH_FILES if uploads else 0)
         if perms & needed != needed:
             raise _ApiError(403, 50013, "Missing Permissions")
-        self._check_openapi(request, body)
+        self._validate_body(request, body, uploads)
         payload = body or {}
         message = self._new_bot_message(channel.id, channel.guild_id)
         self._apply_payload(message, payload, uploads, is_edit=False, request=request)
@@ -1494,7 +1517,7 @@ class DiscordEmulator:
         body, uploads = await self._read_body(request)
         if message.author.id != self.bot_user.id:
             raise _ApiError(403, 50005, "Cannot edit a message authored by another user")
-        self._check_openapi(request, body)
+        self._validate_body(request, body, uploads)
         self._apply_payload(message, body or {}, uploads, is_edit=True, request=request)
         self._after_edit(message)
         return _json_response(message.to_payload())
@@ -1660,8 +1683,7 @@ class DiscordEmulator:
     async def _put_commands(self, request: web.Request, params: dict[str, str]) -> web.StreamResponse:
         scope, _ = self._commands_scope(params)
         body, _ = await self._read_body(request)
-        self._check_openapi(request, body)
-        self._check(request, "command-sync", limits.check_commands(body or []))
+        self._validate_body(request, body, [])
         stored: list[JSON] = []
         for command in body or []:
             kind = int(command.get("type", 1))
@@ -1674,7 +1696,7 @@ class DiscordEmulator:
                 "type": kind,
                 "name": command["name"],
                 "description": command.get("description", ""),
-                "default_member_permissions": command.get("default_member_permissions"),
+                "default_member_permissions": _str_or_none(command.get("default_member_permissions")),
                 "dm_permission": command.get("dm_permission", True),
                 "nsfw": command.get("nsfw", False),
                 "contexts": command.get("contexts"),
@@ -1722,7 +1744,7 @@ class DiscordEmulator:
             raise _ApiError(400, 40060, "Interaction has already been acknowledged.")
         if rec.ack_expired:
             raise _ApiError(404, 10062, "Unknown interaction")
-        self._check_openapi(request, body)
+        self._validate_body(request, body, uploads)
         body = body or {}
         kind = int(body.get("type", 0))
         data: JSON = body.get("data") or {}
@@ -1767,10 +1789,8 @@ class DiscordEmulator:
                 rec.original_filled = True
                 resource["message"] = target.to_payload()
         elif kind == RESPONSE_AUTOCOMPLETE_RESULT:
-            self._check(request, "autocomplete", limits.check_autocomplete(data))
             rec.choices = [Choice(name=c["name"], value=c["value"]) for c in data.get("choices", [])]
         elif kind == RESPONSE_MODAL:
-            self._check(request, "modal", limits.check_modal(data))
             rec.modal = Modal(
                 custom_id=data["custom_id"], title=data["title"], components=data["components"], interaction_id=rec.id
             )
@@ -1813,7 +1833,7 @@ class DiscordEmulator:
     async def _webhook_execute(self, request: web.Request, params: dict[str, str]) -> web.StreamResponse:
         rec = self._webhook_interaction(request, params)
         body, uploads = await self._read_body(request)
-        self._check_openapi(request, body)
+        self._validate_body(request, body, uploads)
         payload = body or {}
         original = rec.original
         if rec.response_type == RESPONSE_DEFERRED_CHANNEL_MESSAGE and original is not None and original.loading:
@@ -1854,7 +1874,7 @@ class DiscordEmulator:
         rec = self._webhook_interaction(request, params)
         message = self._webhook_message(rec, params.get("message_id", "@original"))
         body, uploads = await self._read_body(request)
-        self._check_openapi(request, body)
+        self._validate_body(request, body, uploads)
         self._apply_payload(message, body or {}, uploads, is_edit=True, request=request)
         if message is rec.original:
             rec.original_filled = True
@@ -1868,6 +1888,10 @@ class DiscordEmulator:
         if message is rec.original:
             rec.original_filled = True
         return web.Response(status=204)
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _guess_type(filename: str) -> str | None:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import secrets
+import time
 import zlib
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +73,7 @@ class GatewaySession:
         self.ws = ws
         self.compressor = _Compressor(compress)
         self.session_id = secrets.token_hex(16)
+        self.created_at = time.monotonic()
         self.sequence = 0
         self.intents = 0
         self.identified = asyncio.Event()
@@ -161,7 +163,7 @@ class GatewaySession:
             },
         )
         for guild in emu.guilds:
-            await self.dispatch("GUILD_CREATE", guild.to_payload())
+            await self.dispatch("GUILD_CREATE", guild.to_payload(all_members=bool(self.intents & INTENT_GUILD_MEMBERS)))
         emu._session_identified(self)
         self.identified.set()
 

@@ -141,8 +141,9 @@ def check_commands(commands: list[JSON]) -> list[str]:
                 problems.append(f"{where}: context menu commands take no description")
         _check_localizations(where, command, problems)
         perms = command.get("default_member_permissions")
-        if perms is not None and not (isinstance(perms, str) and perms.isdigit()):
-            problems.append(f"{where}: default_member_permissions must be a string of digits")
+        valid_int = isinstance(perms, int) and not isinstance(perms, bool) and perms >= 0
+        if perms is not None and not valid_int and not (isinstance(perms, str) and perms.isdigit()):
+            problems.append(f"{where}: default_member_permissions must be a permission integer or string")
     if by_type.get(1, 0) > MAX_COMMANDS_PER_SCOPE:
         problems.append(f"{by_type[1]} slash commands in one scope (max {MAX_COMMANDS_PER_SCOPE})")
     for kind in (2, 3):

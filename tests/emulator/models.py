@@ -346,8 +346,11 @@ class Guild:
         self.roles[name] = role
         return role
 
-    def to_payload(self) -> JSON:
-        members = list(self.members.values())
+    def to_payload(self, *, all_members: bool = True) -> JSON:
+        """The GUILD_CREATE payload. Without the GUILD_MEMBERS intent Discord sends only the bot's
+        own member (`all_members=False`); `member_count` is always the full count."""
+        everyone = list(self.members.values())
+        members = everyone if all_members else [m for m in everyone if m is self.bot_member]
         return {
             "id": str(self.id),
             "name": self.name,
@@ -388,7 +391,7 @@ class Guild:
             "joined_at": iso(self.bot_member.joined_at if self.bot_member else datetime.now(UTC)),
             "large": False,
             "unavailable": False,
-            "member_count": len(members),
+            "member_count": len(everyone),
             "voice_states": [],
             "members": [m.to_payload() for m in members],
             "channels": [c.to_payload() for c in self.channels.values()],

@@ -110,16 +110,41 @@ class OpenApiValidator:
             return []
         problems = []
         for error in validator.iter_errors(body):
-            location = "/".join(str(p) for p in error.absolute_path) or "<body>"
-            message = error.message
-            if error.context:
-                # anyOf/oneOf: show the closest branch's complaints instead of a wall of JSON.
-                best = sorted(error.context, key=lambda e: -len(e.absolute_path))[:3]
-                message = "; ".join(f"{'/'.join(str(p) for p in e.absolute_path)}: {e.message}" for e in best)
-            if len(message) > 500:
-                message = message[:500] + "…"
-            problems.append(f"openapi {method.upper()} {path} at {location}: {message}")
+            leaves = _explain(error)
+            message = "; ".join(f"at {_where(e)}: {e.message}" for e in leaves[:3])
+            if len(message) > 600:
+                message = message[:600] + "…"
+            problems.append(f"openapi {method.upper()} {path} {message}")
         return problems
+
+
+_BRANCH_NOISE = frozenset({"type", "enum", "const", "oneOf", "anyOf"})
+
+
+def _where(error: Any) -> str:
+    return "/".join(str(p) for p in error.absolute_path) or "<body>"
+
+
+def _explain(error: Any) -> list[Any]:
+    """The errors worth showing: for anyOf/oneOf unions, the leaf failures of the branches that
+    matched the discriminator (not "4 is not one of [1]" from every other branch)."""
+    if not error.context:
+        return [error]
+    leaves: list[Any] = []
+    stack = list(error.context)
+    while stack:
+        item = stack.pop()
+        if item.context:
+            stack.extend(item.context)
+        else:
+            leaves.append(item)
+    meaningful = [e for e in leaves if e.validator not in _BRANCH_NOISE]
+    chosen = meaningful or leaves
+    chosen.sort(key=lambda e: (-len(e.absolute_path), _where(e)))
+    unique: dict[str, Any] = {}
+    for e in chosen:
+        unique.setdefault(f"{_where(e)} {e.message}", e)
+    return list(unique.values())
 
 
 @functools.cache

@@ -1,0 +1,63 @@
+"""Fixtures for end-to-end tests: a fresh Discord emulator per test, two guilds and the real bot.
+
+- `emulator`: a started `DiscordEmulator`; at teardown the test fails if the bot broke a Discord
+  rule (`emulator.violations`) or used a route the emulator does not know (`unhandled_routes`).
+  Tests that provoke a violation on purpose collect it with `emulator.take_violations()`.
+- `guild` ("Gym": owner, admin, alice, bob, carol, the bot) and `other_guild` ("Running Club":
+  owner, admin, dave, erin, the bot) — both exist before the bot starts, so commands are synced in both.
+- `clock`: the `ManualClock` shared by the bot and the emulator.
+- `bot_handle`: the real `FitbetBot`, started and ready (see `tests/e2e/harness.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ManualClock
+from tests.e2e.harness import BotHandle
+from tests.emulator import DiscordEmulator, Guild
+
+
+def assert_emulator_clean(emulator: DiscordEmulator) -> None:
+    """Fail with a readable list when the bot broke a rule or used an unknown route."""
+    problems = [f"violation: {v}" for v in emulator.violations]
+    problems += [f"unhandled route: {r}" for r in emulator.unhandled_routes]
+    if problems:
+        pytest.fail("the emulator recorded problems:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[DiscordEmulator]:
+    async with DiscordEmulator() as emu:
+        yield emu
+        assert_emulator_clean(emu)
+
+
+@pytest.fixture
+def guild(emulator: DiscordEmulator) -> Guild:
+    return emulator.create_guild("Gym", member_names=["alice", "bob", "carol"])
+
+
+@pytest.fixture
+def other_guild(emulator: DiscordEmulator, guild: Guild) -> Guild:
+    return emulator.create_guild("Running Club", member_names=["dave", "erin"])
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def bot_handle(
+    emulator: DiscordEmulator, guild: Guild, other_guild: Guild, clock: ManualClock, tmp_path: Path
+) -> AsyncIterator[BotHandle]:
+    handle = BotHandle(emulator, tmp_path / "fitbet.db", clock=clock)
+    await handle.start()
+    try:
+        yield handle
+    finally:
+        await handle.stop()

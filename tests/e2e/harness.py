@@ -1,0 +1,375 @@
+"""Run the real fitbet bot against the Discord emulator: in-process (`BotHandle`) or as the real
+`python -m bot` subprocess (`start_bot_process`).
+
+In-process::
+
+    handle = BotHandle(emulator, tmp_path / "fitbet.db", clock=ManualClock())
+    await handle.start()            # ready, commands synced in every guild, start-up catch-up done
+    res = await emulator.invoke(guild.members["alice"], "help")
+    handle.clock.advance(timedelta(hours=7))
+    await handle.run_due()          # timers due at clock.now(), then waits for the bot's posts
+    await handle.restart()          # new FitbetBot, same database, clock and emulator
+    await handle.stop()
+"""
+
+# ruff: noqa: ASYNC109  (helpers take `timeout=` like the emulator's driver API)
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import textwrap
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yarl
+from discord.gateway import DiscordWebSocket
+
+from tests.emulator import DiscordEmulator, EmulatorError, Guild
+
+if TYPE_CHECKING:
+    from bot.app import FitbetBot
+    from bot.clock import ManualClock
+    from bot.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# asyncio task names under which discord.py runs the bot's event handlers, commands and views.
+BOT_TASK_PREFIXES: tuple[str, ...] = (
+    "discord.py: ",
+    "CommandTree-invoker",
+    "discord-ui-view-dispatch",
+    "discord-ui-modal-dispatch",
+    "discord-ui-dynamic-item",
+    "fitbet-",
+)
+
+
+class BotStartError(EmulatorError):
+    """The bot stopped or failed before it was ready."""
+
+
+def bot_idle_probe(prefixes: Iterable[str] = BOT_TASK_PREFIXES) -> Callable[[], Awaitable[None]]:
+    """An `emulator.idle_probe` for an in-process bot: waits until no handler task is running."""
+    names = tuple(prefixes)
+
+    async def probe() -> None:
+        current = asyncio.current_task()
+        while True:
+            busy = [
+                t for t in asyncio.all_tasks() if t is not current and not t.done() and t.get_name().startswith(names)
+            ]
+            if not busy:
+                return
+            await asyncio.wait(busy)
+
+    return probe
+
+
+@contextlib.contextmanager
+def gateway_redirect(emulator: DiscordEmulator) -> Any:
+    """Point discord.py's default gateway at the emulator while the block runs.
+
+    discord.py (non-sharded) connects to `DiscordWebSocket.DEFAULT_GATEWAY` without asking
+    `GET /gateway/bot`, so `Route.BASE` alone does not reach the emulator's gateway.
+    """
+    previous = DiscordWebSocket.DEFAULT_GATEWAY
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(emulator.gateway_url)
+    try:
+        yield
+    finally:
+        DiscordWebSocket.DEFAULT_GATEWAY = previous
+
+
+async def _race(waiter: Awaitable[Any], runner: asyncio.Future[Any], what: str, timeout: float) -> Any:
+    """Await `waiter`, but fail at once if `runner` (the bot) finishes first."""
+    task = asyncio.ensure_future(waiter)
+    try:
+        done, _ = await asyncio.wait({task, runner}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            return task.result()
+        if runner in done:
+            exc = runner.exception() if not runner.cancelled() else None
+            raise BotStartError(f"the bot stopped while waiting for {what}: {exc!r}") from exc
+        raise BotStartError(f"timed out after {timeout:.1f}s waiting for {what}")
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+class BotHandle:
+    """The real `FitbetBot`, in this event loop, connected to `emulator`."""
+
+    def __init__(
+        self,
+        emulator: DiscordEmulator,
+        database_path: Path,
+        *,
+        clock: ManualClock | None = None,
+        guilds: Iterable[Guild] | None = None,
+        timeout: float = 15.0,
+        **settings_overrides: Any,
+    ) -> None:
+        from bot.clock import ManualClock
+
+        self.emulator = emulator
+        self.database_path = database_path
+        self.clock: ManualClock = clock or ManualClock()
+        self.guilds: list[Guild] | None = list(guilds) if guilds is not None else None
+        self.timeout = timeout
+        self.settings_overrides = settings_overrides
+        self.starts = 0
+        self._bot: FitbetBot | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._redirect: contextlib.ExitStack | None = None
+
+    @property
+    def bot(self) -> FitbetBot:
+        if self._bot is None:
+            raise RuntimeError("the bot is not running; await handle.start() first")
+        return self._bot
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def make_settings(self) -> Settings:
+        from bot.settings import load_settings
+
+        guilds = self.guilds if self.guilds is not None else self.emulator.guilds
+        values: dict[str, Any] = {
+            "_env_file": None,  # never read a developer's .env (or its real token) in tests
+            "discord_token": self.emulator.token,
+            "database_path": self.database_path,
+            "dev_guild_ids": [g.id for g in guilds],
+            "discord_api_base": self.emulator.api_base,
+            "default_timezone": "UTC",
+            "log_level": "INFO",
+        }
+        values.update(self.settings_overrides)
+        return load_settings(require_token=True, **values)
+
+    async def start(self) -> FitbetBot:
+        """Start a new FitbetBot and wait until it is ready, synced and has caught up."""
+        from bot.app import FitbetBot
+
+        if self.running:
+            raise RuntimeError("the bot is already running")
+        settings = self.make_settings()
+        self.emulator.now = self.clock.now
+        bot = FitbetBot(settings, clock=self.clock)
+        # discord.py waits `guild_ready_timeout` (2 s) after the last GUILD_CREATE before on_ready;
+        # the emulator sends them all at once, so a short wait changes nothing but test time.
+        bot._connection.guild_ready_timeout = 0.05
+        self._redirect = contextlib.ExitStack()
+        self._redirect.enter_context(gateway_redirect(self.emulator))
+        self._bot = bot
+        mark = time.monotonic()
+        guilds = self.guilds if self.guilds is not None else list(self.emulator.guilds)
+        self._task = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()), name="e2e-bot")
+        self.starts += 1
+
+        async def ready() -> None:
+            await self.emulator.wait_for_commands_synced(guilds, since=mark, timeout=self.timeout)
+            await bot.wait_until_ready()
+            catch_up = getattr(bot, "catch_up_done", None)
+            if isinstance(catch_up, asyncio.Event):
+                await catch_up.wait()
+
+        try:
+            await _race(ready(), self._task, "the bot to be ready", self.timeout)
+        except BaseException:
+            await self.stop()
+            raise
+        self.emulator.idle_probe = bot_idle_probe()
+        await self.emulator.settle()
+        return bot
+
+    async def stop(self) -> None:
+        """Close the bot (database closed, gateway disconnected); emulator state stays."""
+        bot, task = self._bot, self._task
+        self._bot, self._task = None, None
+        self.emulator.idle_probe = None
+        if bot is not None and not bot.is_closed():
+            await bot.close()
+        if task is not None:
+            try:
+                await asyncio.wait_for(task, self.timeout)
+            except asyncio.CancelledError:
+                pass
+            except Exception as exc:  # surfaced: a bot that crashes on shutdown is a bug
+                raise BotStartError(f"the bot failed: {exc!r}") from exc
+            finally:
+                if self._redirect is not None:
+                    self._redirect.close()
+                    self._redirect = None
+        elif self._redirect is not None:
+            self._redirect.close()
+            self._redirect = None
+
+    async def restart(self) -> FitbetBot:
+        """Stop and start a new FitbetBot instance with the same database, clock and emulator."""
+        await self.stop()
+        return await self.start()
+
+    async def run_due(self) -> int:
+        """Run every timer due at `clock.now()`, then wait until the bot's posting is done."""
+        ran = await self.bot.timers.run_due()
+        await self.emulator.settle()
+        return int(ran or 0)
+
+    async def advance(self, delta: timedelta) -> int:
+        """Move the clock by `delta`, then `run_due()`."""
+        self.clock.advance(delta)
+        return await self.run_due()
+
+
+# =================================================================================================
+# the real `python -m bot` as a subprocess
+# =================================================================================================
+
+_SITE_SHIM = textwrap.dedent(
+    '''
+    """Test-only: point discord.py's default gateway at the emulator (see tests/e2e/harness.py)."""
+    import os
+
+    _url = os.environ.get("FITBET_E2E_GATEWAY_URL")
+    if _url:
+        import yarl
+        from discord.gateway import DiscordWebSocket
+
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(_url)
+    '''
+)
+
+
+class BotProcess:
+    """A running `python -m bot`; output goes to `log_path`."""
+
+    def __init__(self, process: asyncio.subprocess.Process, log_path: Path) -> None:
+        self.process = process
+        self.log_path = log_path
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.returncode
+
+    def output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+    async def wait(self, timeout: float = 15.0) -> int:
+        return await asyncio.wait_for(self.process.wait(), timeout)
+
+    async def stop(self, timeout: float = 15.0) -> int:
+        """SIGTERM (a clean shutdown), then SIGKILL if it does not exit in time."""
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                return await asyncio.wait_for(self.process.wait(), timeout)
+            except TimeoutError:
+                self.process.kill()
+        return await self.process.wait()
+
+
+def bot_process_env(
+    emulator: DiscordEmulator, database_path: Path, guilds: Iterable[Guild] | None = None
+) -> dict[str, str]:
+    """The environment `python -m bot` gets to run against the emulator."""
+    chosen = list(guilds) if guilds is not None else emulator.guilds
+    return {
+        "DISCORD_TOKEN": emulator.token,
+        "DATABASE_PATH": str(database_path),
+        "DEV_GUILD_IDS": ",".join(str(g.id) for g in chosen),
+        "DISCORD_API_BASE": emulator.api_base,
+        "DEFAULT_TIMEZONE": "UTC",
+        "LOG_LEVEL": "INFO",
+    }
+
+
+async def spawn_bot_process(
+    tmp_path: Path, env: Mapping[str, str], *, args: Iterable[str] = (), log_name: str = "bot.log"
+) -> BotProcess:
+    """Start `python -m bot [args]` in `tmp_path` (so no repository `.env` is read) with `env`
+    on top of a minimal environment. Does not wait for anything."""
+    shim_dir = tmp_path / "_e2e_site"
+    shim_dir.mkdir(exist_ok=True)
+    (shim_dir / "sitecustomize.py").write_text(_SITE_SHIM, encoding="utf-8")
+    base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "SYSTEMROOT")}
+    full_env = base | {"PYTHONPATH": os.pathsep.join([str(shim_dir), str(REPO_ROOT)]), "PYTHONUNBUFFERED": "1"}
+    full_env |= dict(env)
+    log_path = tmp_path / log_name
+    log_file = log_path.open("wb")
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            *args,
+            cwd=tmp_path,
+            env=full_env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+    finally:
+        log_file.close()
+    return BotProcess(process, log_path)
+
+
+async def start_bot_process(
+    emulator: DiscordEmulator,
+    tmp_path: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    guilds: Iterable[Guild] | None = None,
+    database_path: Path | None = None,
+    timeout: float = 30.0,
+) -> BotProcess:
+    """Run the real `python -m bot` against `emulator`; returns once it has connected to the
+    gateway and synced its commands for every guild. `env` adds/overrides variables."""
+    chosen = list(guilds) if guilds is not None else list(emulator.guilds)
+    full_env = bot_process_env(emulator, database_path or tmp_path / "fitbet.db", chosen)
+    full_env["FITBET_E2E_GATEWAY_URL"] = emulator.gateway_url
+    full_env |= dict(env or {})
+    mark = time.monotonic()
+    proc = await spawn_bot_process(tmp_path, full_env)
+    exited = asyncio.ensure_future(proc.process.wait())
+
+    async def ready() -> None:
+        await emulator.wait_for_commands_synced(chosen, since=mark, timeout=timeout)
+        await emulator.wait_until(
+            lambda: any(s.identified.is_set() and s.created_at >= mark for s in emulator.sessions),
+            timeout,
+            "the bot process to connect to the gateway",
+        )
+
+    try:
+        await _race(ready(), exited, "the bot process to connect and sync", timeout)
+    except BotStartError as exc:
+        await proc.stop()
+        raise BotStartError(f"{exc}\n--- bot output ---\n{proc.output()[-4000:]}") from None
+    finally:
+        if not exited.done():
+            exited.cancel()
+    await emulator.settle()
+    return proc
+
+
+__all__ = [
+    "BOT_TASK_PREFIXES",
+    "BotHandle",
+    "BotProcess",
+    "BotStartError",
+    "bot_idle_probe",
+    "bot_process_env",
+    "gateway_redirect",
+    "spawn_bot_process",
+    "start_bot_process",
+]
