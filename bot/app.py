@@ -7,20 +7,22 @@ import logging
 from collections.abc import Awaitable, Callable
 
 import discord
+import yarl
 from discord.ext import commands
+from discord.gateway import DiscordWebSocket
 
 from bot.clock import Clock, SystemClock
 from bot.render.message import Outgoing
 from bot.scheduling import Timers
 from bot.services.context import Services
-from bot.settings import Settings
+from bot.settings import DISCORD_API_BASE, Settings
 from bot.store import announcements
 from bot.store.announcements import AnnouncementRow
 from bot.store.db import Database
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.errors", "cogs.help", "cogs.challenge", "cogs.admin", "cogs.records")
+EXTENSIONS = ("cogs.errors", "cogs.help", "cogs.challenge", "cogs.admin", "cogs.records", "cogs.bet", "cogs.penalty")
 
 Announcer = Callable[[AnnouncementRow], Awaitable[Outgoing | None]]
 
@@ -55,7 +57,12 @@ class FitbetBot(commands.Bot):
     async def start(self, token: str, *, reconnect: bool = True) -> None:
         # Where Discord's REST API lives (tests point it at the emulator).
         discord.http.Route.BASE = self.settings.discord_api_base
-        await super().start(token, reconnect=reconnect)
+        await self.login(token)
+        if self.settings.discord_api_base != DISCORD_API_BASE:
+            # discord.py dials Discord's gateway directly; elsewhere, ask the API where it is.
+            _, url, _ = await self.http.get_bot_gateway()
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        await self.connect(reconnect=reconnect)
 
     async def setup_hook(self) -> None:
         db = await Database.open(self.settings.database_path)
