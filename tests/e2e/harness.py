@@ -46,7 +46,7 @@ BOT_TASK_PREFIXES: tuple[str, ...] = (
     "discord-ui-view-dispatch",
     "discord-ui-modal-dispatch",
     "discord-ui-dynamic-item",
-    "fitbet-",
+    "fitbet-catch-up",
 )
 
 
@@ -115,8 +115,11 @@ class BotHandle:
         clock: ManualClock | None = None,
         guilds: Iterable[Guild] | None = None,
         timeout: float = 15.0,
+        busy_task_prefixes: Iterable[str] = BOT_TASK_PREFIXES,
         **settings_overrides: Any,
     ) -> None:
+        """`busy_task_prefixes`: names of asyncio tasks that mean "the bot is still handling
+        something" for `emulator.settle()`; `settings_overrides` go to `load_settings`."""
         from bot.clock import ManualClock
 
         self.emulator = emulator
@@ -125,6 +128,7 @@ class BotHandle:
         self.guilds: list[Guild] | None = list(guilds) if guilds is not None else None
         self.timeout = timeout
         self.settings_overrides = settings_overrides
+        self.busy_task_prefixes = tuple(busy_task_prefixes)
         self.starts = 0
         self._bot: FitbetBot | None = None
         self._task: asyncio.Task[None] | None = None
@@ -188,7 +192,7 @@ class BotHandle:
         except BaseException:
             await self.stop()
             raise
-        self.emulator.idle_probe = bot_idle_probe()
+        self.emulator.idle_probe = bot_idle_probe(self.busy_task_prefixes)
         await self.emulator.settle()
         return bot
 

@@ -20,6 +20,7 @@ from tests.emulator import (
     DriverError,
     Guild,
     InteractionNotAcknowledgedError,
+    InteractionRejectedError,
     UnknownCommandError,
 )
 from tests.emulator.openapi import get_validator
@@ -132,6 +133,39 @@ class MiniClient(discord.Client):
         async def announce(interaction: discord.Interaction, where: discord.TextChannel) -> None:
             await interaction.response.send_message("posting", ephemeral=True)
             await where.send(f"hello {interaction.user.mention}", allowed_mentions=discord.AllowedMentions(users=True))
+
+        @group.command(name="pick", description="Sends a select menu")
+        async def pick(interaction: discord.Interaction) -> None:
+            view = discord.ui.View(timeout=30)
+            select: discord.ui.Select[Any] = discord.ui.Select(
+                custom_id="pick:unit", options=[discord.SelectOption(label=u, value=u) for u in ("km", "mi")]
+            )
+
+            async def chosen(inner: discord.Interaction) -> None:
+                await inner.response.edit_message(content=f"unit {select.values[0]}", view=None)
+
+            select.callback = chosen  # type: ignore[method-assign]
+            view.add_item(select)
+            await interaction.response.send_message("pick a unit", view=view)
+
+        @group.command(name="public-defer", description="Non-ephemeral defer, ephemeral follow-up")
+        async def public_defer(interaction: discord.Interaction) -> None:
+            await interaction.response.defer()
+            await interaction.followup.send("first", ephemeral=True)
+            await interaction.followup.send("second", ephemeral=True)
+
+        @group.command(name="number", description="Autocomplete that offers the wrong type")
+        async def number(interaction: discord.Interaction, which: int) -> None:
+            await interaction.response.send_message(str(which), ephemeral=True)
+
+        @number.autocomplete("which")
+        async def number_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[Any]]:
+            return [app_commands.Choice(name="one", value="1")]
+
+        @group.command(name="dm", description="Sends a direct message")
+        async def dm(interaction: discord.Interaction) -> None:
+            await interaction.user.send("psst")
+            await interaction.response.send_message("sent", ephemeral=True)
 
         @admin.command(name="settle", description="Admins only")
         async def settle(interaction: discord.Interaction) -> None:
@@ -355,6 +389,38 @@ async def test_rate_limited_channel_post_is_retried(
     assert len(emulator.messages(channel)) == 1
 
 
+async def test_channel_rate_limit_bucket(emulator: DiscordEmulator, guild: Guild, client: MiniClient) -> None:
+    channel = guild.channels["announcements"]
+    emulator.set_channel_rate_limit(1, per=0.1)
+    await emulator.invoke(guild.members["alice"], "challenge announce", where=channel)
+    await emulator.invoke(guild.members["bob"], "challenge announce", where=channel)
+    emulator.set_channel_rate_limit(None)
+    statuses = [r.status for r in emulator.requests if r.path.endswith(f"{channel.id}/messages")]
+    assert statuses.count(200) == 2 and 429 in statuses
+
+
+async def test_select_menu(emulator: DiscordEmulator, guild: Guild, client: MiniClient) -> None:
+    res = await emulator.invoke(guild.members["alice"], "challenge pick")
+    assert res.message is not None
+    with pytest.raises(DriverError, match="not options"):
+        await emulator.select(guild.members["alice"], res.message, "pick:unit", ["furlong"])
+    picked = await emulator.select(guild.members["alice"], res.message, "pick:unit", ["mi"])
+    assert picked.message is res.message and res.message.content == "unit mi"
+
+
+async def test_first_followup_keeps_the_deferral_visibility(
+    emulator: DiscordEmulator, guild: Guild, client: MiniClient
+) -> None:
+    res = await emulator.invoke(guild.members["alice"], "challenge public-defer")
+    assert res.content == "first" and not res.ephemeral
+    assert [(m.content, m.ephemeral) for m in res.followups] == [("second", True)]
+
+
+async def test_direct_message(emulator: DiscordEmulator, guild: Guild, client: MiniClient) -> None:
+    await emulator.invoke(guild.members["carol"], "challenge dm")
+    assert [m.content for m in emulator.dm_messages(guild.members["carol"])] == ["psst"]
+
+
 # =================================================================================================
 # violations and driver errors
 # =================================================================================================
@@ -365,6 +431,15 @@ async def test_too_long_message_is_a_violation(emulator: DiscordEmulator, guild:
     assert res.content == "too long"
     found = emulator.take_violations()
     assert [v.kind for v in found] == ["limits"] and "2001 characters" in found[0].detail
+
+
+async def test_autocomplete_choice_of_the_wrong_type(
+    emulator: DiscordEmulator, guild: Guild, client: MiniClient
+) -> None:
+    with pytest.raises(InteractionRejectedError, match="takes integers"):
+        await emulator.autocomplete(guild.members["alice"], "challenge number", "which", "1")
+    found = emulator.take_violations()
+    assert found and found[0].kind == "autocomplete" and "takes integers" in found[0].detail
 
 
 async def test_unknown_command_subcommand_or_option_raises(

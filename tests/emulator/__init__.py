@@ -8,6 +8,7 @@ from tests.emulator.emulator import (
     EmulatorError,
     EmulatorTimeoutError,
     InteractionNotAcknowledgedError,
+    InteractionRejectedError,
     RequestRecord,
     UnknownCommandError,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "EmulatorTimeoutError",
     "Guild",
     "InteractionNotAcknowledgedError",
+    "InteractionRejectedError",
     "InteractionResult",
     "Member",
     "Message",

@@ -104,6 +104,10 @@ class InteractionNotAcknowledgedError(EmulatorTimeoutError):
     """The bot did not answer an interaction within Discord's 3-second window."""
 
 
+class InteractionRejectedError(EmulatorError):
+    """The bot answered an interaction with something Discord refuses (see `violations`)."""
+
+
 @dataclass
 class RequestRecord:
     """One HTTP request the bot made."""
@@ -441,6 +445,12 @@ class DiscordEmulator:
         """The newest message in a channel (by default the newest one everybody can see)."""
         found = self.messages(channel, include_ephemeral=include_ephemeral)
         return found[-1] if found else None
+
+    def dm_messages(self, user: User | Member) -> list[Message]:
+        """Direct messages the bot sent to `user`, oldest first."""
+        uid = user.id
+        channels = [c for c in self.dm_channels.values() if c.recipients and c.recipients[0].id == uid]
+        return [m for c in channels for m in self.messages(c)]
 
     def message(self, message_id: int) -> Message:
         return self._messages[message_id]
@@ -1048,8 +1058,21 @@ class DiscordEmulator:
         await sessions[-1].dispatch("INTERACTION_CREATE", rec.payload)
         limit = self.timeout if timeout is None else timeout
         await self.wait_until(
-            lambda: rec.acknowledged or rec.ack_expired or not self.connected, limit, f"an answer to {rec!r}"
+            lambda: rec.acknowledged or rec.ack_expired or bool(rec.errors) or not self.connected,
+            limit,
+            f"an answer to {rec!r}",
         )
+        if not rec.acknowledged and rec.errors and not rec.ack_expired:
+            # The emulator refused the bot's answer; an in-process bot may still retry in time.
+            if self.idle_probe is not None:
+                await self.settle(limit)
+            else:
+                with contextlib.suppress(EmulatorTimeoutError):
+                    await self.wait_until(lambda: rec.acknowledged or rec.ack_expired, limit, "another answer")
+            if not rec.acknowledged:
+                if rec._deadline_handle:
+                    rec._deadline_handle.cancel()
+                raise InteractionRejectedError(f"the bot's answer to {rec!r} was refused: {rec.errors[-1]}")
         if not rec.acknowledged:
             if rec.ack_expired:
                 raise InteractionNotAcknowledgedError(
@@ -1340,6 +1363,8 @@ class DiscordEmulator:
                 self._check(request, "autocomplete", limits.check_autocomplete(data))
             elif kind == RESPONSE_MODAL:
                 self._check(request, "modal", limits.check_modal(data))
+            if kind == RESPONSE_AUTOCOMPLETE_RESULT:
+                self._check(request, "autocomplete", self._check_choice_types(request, data))
         elif path.endswith("/commands"):
             self._check(request, "command-sync", limits.check_commands(body if body is not None else []))
         elif path:
@@ -1347,6 +1372,25 @@ class DiscordEmulator:
             self._check(request, "limits", limits.check_message(payload, has_files=bool(uploads), is_edit=is_edit))
         if self._openapi is not None and route.openapi_path is not None:
             self._check(request, "openapi", self._openapi.validate(route.method, route.openapi_path, body))
+
+    def _check_choice_types(self, request: web.Request, data: JSON) -> list[str]:
+        """Autocomplete choice values must have the focused option's type."""
+        match = re.search(r"/interactions/(\d+)/", request.path)
+        rec = self._interactions.get(int(match.group(1))) if match else None
+        if rec is None:
+            return []
+        focused = _focused_option(rec.payload.get("data", {}).get("options", []))
+        if focused is None:
+            return []
+        expected = {3: (str,), 4: (int,), 10: (int, float)}.get(int(focused["type"]))
+        if expected is None:
+            return []
+        return [
+            f"choice {c.get('name')!r} has value {c.get('value')!r}; option {focused['name']!r} takes "
+            + {3: "strings", 4: "integers", 10: "numbers"}[int(focused["type"])]
+            for c in data.get("choices") or []
+            if isinstance(c.get("value"), bool) or not isinstance(c.get("value"), expected)
+        ]
 
     # ---- messages ------------------------------------------------------------------------------
 
@@ -1379,8 +1423,11 @@ class DiscordEmulator:
         if "allowed_mentions" in payload:
             message.allowed_mentions = payload["allowed_mentions"]
         if "flags" in payload and payload["flags"] is not None:
-            keep = message.flags & Message.EPHEMERAL
-            message.flags = (int(payload["flags"]) & ~Message.LOADING) | keep
+            sent = int(payload["flags"]) & ~Message.LOADING
+            if is_edit or message.loading:
+                # Ephemerality is fixed when a message is created (or deferred); edits cannot change it.
+                sent = (sent & ~Message.EPHEMERAL) | (message.flags & Message.EPHEMERAL)
+            message.flags = sent
         if not is_edit:
             message.tts = bool(payload.get("tts"))
             message.message_reference = payload.get("message_reference")
@@ -1733,9 +1780,20 @@ class DiscordEmulator:
 
     async def _interaction_callback(self, request: web.Request, params: dict[str, str]) -> web.StreamResponse:
         rec = self._interactions.get(_snowflake(params["interaction_id"]))
-        route = f"POST /interactions/{params['interaction_id']}/…/callback"
         if rec is None or rec.token != params["interaction_token"]:
             raise _ApiError(404, 10062, "Unknown interaction")
+        try:
+            return await self._answer_interaction(request, params, rec)
+        except _ApiError as exc:
+            detail = "; ".join(e["message"] for e in (exc.errors or {}).get("_errors", [])) or exc.message
+            rec.errors.append(f"{exc.status} {exc.code}: {detail}")
+            self._notify()
+            raise
+
+    async def _answer_interaction(
+        self, request: web.Request, params: dict[str, str], rec: InteractionResult
+    ) -> web.StreamResponse:
+        route = f"POST /interactions/{params['interaction_id']}/…/callback"
         body, uploads = await self._read_body(request)
         if rec.acknowledged:
             self._violation(
@@ -1847,7 +1905,6 @@ class DiscordEmulator:
             message.interaction_id, message.interaction_user = rec.id, rec.member.user if rec.member else None
             message.webhook_id = self.application_id
             self._apply_payload(message, payload, uploads, is_edit=False, request=request)
-            message.flags = int(payload.get("flags") or 0) & ~Message.LOADING
             rec.followups.append(message)
             self._store_message(message)
         self._notify()
@@ -1888,6 +1945,16 @@ class DiscordEmulator:
         if message is rec.original:
             rec.original_filled = True
         return web.Response(status=204)
+
+
+def _focused_option(options: list[JSON]) -> JSON | None:
+    for option in options:
+        if option.get("focused"):
+            return option
+        found = _focused_option(option.get("options") or [])
+        if found is not None:
+            return found
+    return None
 
 
 def _str_or_none(value: object) -> str | None:
