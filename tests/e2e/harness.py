@@ -116,10 +116,13 @@ class BotHandle:
         guilds: Iterable[Guild] | None = None,
         timeout: float = 15.0,
         busy_task_prefixes: Iterable[str] = BOT_TASK_PREFIXES,
+        redirect_gateway: bool = False,
         **settings_overrides: Any,
     ) -> None:
         """`busy_task_prefixes`: names of asyncio tasks that mean "the bot is still handling
-        something" for `emulator.settle()`; `settings_overrides` go to `load_settings`."""
+        something" for `emulator.settle()`. `redirect_gateway`: patch discord.py's default gateway
+        for the bot (off: the bot finds the gateway itself via `GET /gateway/bot`, as it must).
+        `settings_overrides` go to `load_settings`."""
         from bot.clock import ManualClock
 
         self.emulator = emulator
@@ -129,6 +132,7 @@ class BotHandle:
         self.timeout = timeout
         self.settings_overrides = settings_overrides
         self.busy_task_prefixes = tuple(busy_task_prefixes)
+        self.redirect_gateway = redirect_gateway
         self.starts = 0
         self._bot: FitbetBot | None = None
         self._task: asyncio.Task[None] | None = None
@@ -173,7 +177,8 @@ class BotHandle:
         # the emulator sends them all at once, so a short wait changes nothing but test time.
         bot._connection.guild_ready_timeout = 0.05
         self._redirect = contextlib.ExitStack()
-        self._redirect.enter_context(gateway_redirect(self.emulator))
+        if self.redirect_gateway:
+            self._redirect.enter_context(gateway_redirect(self.emulator))
         self._bot = bot
         mark = time.monotonic()
         guilds = self.guilds if self.guilds is not None else list(self.emulator.guilds)
@@ -335,12 +340,16 @@ async def start_bot_process(
     guilds: Iterable[Guild] | None = None,
     database_path: Path | None = None,
     timeout: float = 30.0,
+    redirect_gateway: bool = False,
 ) -> BotProcess:
     """Run the real `python -m bot` against `emulator`; returns once it has connected to the
-    gateway and synced its commands for every guild. `env` adds/overrides variables."""
+    gateway and synced its commands for every guild. `env` adds/overrides variables.
+    `redirect_gateway` installs a `sitecustomize` shim pointing discord.py's default gateway at the
+    emulator (only for a bot that cannot find the gateway from DISCORD_API_BASE itself)."""
     chosen = list(guilds) if guilds is not None else list(emulator.guilds)
     full_env = bot_process_env(emulator, database_path or tmp_path / "fitbet.db", chosen)
-    full_env["FITBET_E2E_GATEWAY_URL"] = emulator.gateway_url
+    if redirect_gateway:
+        full_env["FITBET_E2E_GATEWAY_URL"] = emulator.gateway_url
     full_env |= dict(env or {})
     mark = time.monotonic()
     proc = await spawn_bot_process(tmp_path, full_env)
