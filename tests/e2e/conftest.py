@@ -1,8 +1,9 @@
 """Fixtures for end-to-end tests: a fresh Discord emulator per test, two guilds and the real bot.
 
-- `emulator`: a started `DiscordEmulator`; at teardown the test fails if the bot broke a Discord
-  rule (`emulator.violations`) or used a route the emulator does not know (`unhandled_routes`).
-  Tests that provoke a violation on purpose collect it with `emulator.take_violations()`.
+- `emulator`: a started `DiscordEmulator`. For every emulator created during a test (this one or
+  your own), the test fails at teardown if the bot broke a Discord rule (`emulator.violations`)
+  or used a route the emulator does not know (`unhandled_routes`). Tests that provoke a
+  violation on purpose collect it with `emulator.take_violations()`.
 - `guild` ("Gym": owner, admin, alice, bob, carol, the bot) and `other_guild` ("Running Club":
   owner, admin, dave, erin, the bot) — both exist before the bot starts, so commands are synced in both.
 - `clock`: the `ManualClock` shared by the bot and the emulator.
@@ -11,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,11 +30,22 @@ def assert_emulator_clean(emulator: DiscordEmulator) -> None:
         pytest.fail("the emulator recorded problems:\n  " + "\n  ".join(problems), pytrace=False)
 
 
+@pytest.fixture(autouse=True)
+def _every_emulator_stays_clean() -> Iterator[None]:
+    """Fails the test if any emulator created during it recorded a violation or unknown route
+    (runs last, after the bot and the emulator have stopped)."""
+    start = len(DiscordEmulator.created)
+    yield
+    mine = DiscordEmulator.created[start:]
+    del DiscordEmulator.created[start:]
+    for emu in mine:
+        assert_emulator_clean(emu)
+
+
 @pytest.fixture
 async def emulator() -> AsyncIterator[DiscordEmulator]:
     async with DiscordEmulator() as emu:
         yield emu
-        assert_emulator_clean(emu)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from aiohttp import BodyPartReader, web
 
@@ -168,6 +168,9 @@ class DiscordEmulator:
     error Discord would give). Routes the emulator does not know land in `unhandled_routes`.
     """
 
+    created: ClassVar[list[DiscordEmulator]] = []
+    """Every emulator created (strong references): the e2e conftest checks and clears them per test."""
+
     def __init__(
         self,
         *,
@@ -232,6 +235,7 @@ class DiscordEmulator:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self._register_routes()
+        DiscordEmulator.created.append(self)
 
     # =============================================================================================
     # lifecycle
