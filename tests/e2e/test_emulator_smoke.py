@@ -132,7 +132,10 @@ class MiniClient(discord.Client):
         @group.command(name="announce", description="Answers, then posts to a channel")
         async def announce(interaction: discord.Interaction, where: discord.TextChannel) -> None:
             await interaction.response.send_message("posting", ephemeral=True)
-            await where.send(f"hello {interaction.user.mention}", allowed_mentions=discord.AllowedMentions(users=True))
+            sent = await where.send(
+                f"hello {interaction.user.mention}", allowed_mentions=discord.AllowedMentions(users=True)
+            )
+            await sent.add_reaction("✅")
 
         @group.command(name="pick", description="Sends a select menu")
         async def pick(interaction: discord.Interaction) -> None:
@@ -377,6 +380,18 @@ async def test_channel_post_after_response(emulator: DiscordEmulator, guild: Gui
     posted = emulator.last_message(channel)
     assert posted is not None and posted.content == f"hello {alice.mention}"
     assert posted.pinged_user_ids == {alice.id} and posted.interaction_id is None
+    assert posted.reactions == {"✅": {emulator.bot_user.id}}
+
+
+async def test_missing_permission_is_a_403_not_a_violation(
+    emulator: DiscordEmulator, guild: Guild, client: MiniClient
+) -> None:
+    channel = guild.channels["announcements"]
+    channel.overwrite(guild.everyone_role, deny=discord.Permissions(send_messages=True).value)
+    emulator.update_channel(channel)
+    res = await emulator.invoke(guild.members["alice"], "challenge announce", where=channel)
+    assert res.ephemeral and emulator.messages(channel) == []
+    assert [(r.method, r.status) for r in emulator.rejections] == [("POST", 403)]
 
 
 async def test_rate_limited_channel_post_is_retried(

@@ -23,6 +23,7 @@ import logging
 import re
 import secrets
 import time
+import urllib.parse
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -1239,6 +1240,10 @@ class DiscordEmulator:
         add("GET", msgs + "/{message_id}", self._get_message)
         add("PATCH", msgs + "/{message_id}", self._edit_message, openapi_path=msgs + "/{message_id}")
         add("DELETE", msgs + "/{message_id}", self._delete_message)
+        reaction = msgs + "/{message_id}/reactions/{emoji}/@me"
+        add("PUT", reaction, self._add_reaction)
+        add("DELETE", reaction, self._remove_reaction)
+        add("DELETE", msgs + "/{message_id}/reactions", self._clear_reactions)
         add("GET", "/channels/{channel_id}", self._get_channel)
         add("POST", "/channels/{channel_id}/typing", self._typing)
         add("POST", "/users/@me/channels", self._create_dm)
@@ -1620,6 +1625,35 @@ class DiscordEmulator:
         newest_first = list(reversed(found))[:limit]
         return _json_response([m.to_payload() for m in newest_first])
 
+    def _reaction_target(self, params: dict[str, str]) -> tuple[Message, str]:
+        channel = self._channel_or_404(params["channel_id"])
+        needed = Permission.ADD_REACTIONS | Permission.READ_MESSAGE_HISTORY
+        if self._bot_permissions(channel) & needed != needed:
+            raise _ApiError(403, 50013, "Missing Permissions")
+        return self._own_message(channel, params["message_id"]), urllib.parse.unquote(params["emoji"])
+
+    async def _add_reaction(self, request: web.Request, params: dict[str, str]) -> web.StreamResponse:
+        message, emoji = self._reaction_target(params)
+        if emoji not in message.reactions and len(message.reactions) >= 20:
+            raise _ApiError(403, 30010, "Maximum number of reactions reached (20)")
+        message.reactions.setdefault(emoji, set()).add(self.bot_user.id)
+        self._notify()
+        return web.Response(status=204)
+
+    async def _remove_reaction(self, request: web.Request, params: dict[str, str]) -> web.StreamResponse:
+        message, emoji = self._reaction_target(params)
+        message.reactions.get(emoji, set()).discard(self.bot_user.id)
+        self._notify()
+        return web.Response(status=204)
+
+    async def _clear_reactions(self, request: web.Request, params: dict[str, str]) -> web.StreamResponse:
+        channel = self._channel_or_404(params["channel_id"])
+        if not self._bot_permissions(channel) & Permission.MANAGE_MESSAGES:
+            raise _ApiError(403, 50013, "Missing Permissions")
+        self._own_message(channel, params["message_id"]).reactions.clear()
+        self._notify()
+        return web.Response(status=204)
+
     async def _get_channel(self, request: web.Request, params: dict[str, str]) -> web.StreamResponse:
         channel = self._channel_or_404(params["channel_id"])
         return _json_response(channel.to_payload())
@@ -1825,6 +1859,7 @@ class DiscordEmulator:
         if kind == RESPONSE_CHANNEL_MESSAGE:
             message = self._new_bot_message(rec.channel.id, guild_id)
             message.interaction_id, message.interaction_user = rec.id, rec.member.user if rec.member else None
+            message.interaction_type = rec.type
             message.webhook_id = self.application_id
             message.message_reference = None
             self._apply_payload(message, data, uploads, is_edit=False, request=request)
@@ -1835,6 +1870,7 @@ class DiscordEmulator:
         elif kind == RESPONSE_DEFERRED_CHANNEL_MESSAGE:
             message = self._new_bot_message(rec.channel.id, guild_id)
             message.interaction_id, message.interaction_user = rec.id, rec.member.user if rec.member else None
+            message.interaction_type = rec.type
             message.webhook_id = self.application_id
             message.flags = (int(data.get("flags") or 0) & Message.EPHEMERAL) | Message.LOADING
             message.loading = True
@@ -1907,6 +1943,7 @@ class DiscordEmulator:
         else:
             message = self._new_bot_message(rec.channel.id, rec.guild.id if rec.guild else None)
             message.interaction_id, message.interaction_user = rec.id, rec.member.user if rec.member else None
+            message.interaction_type = rec.type
             message.webhook_id = self.application_id
             self._apply_payload(message, payload, uploads, is_edit=False, request=request)
             rec.followups.append(message)

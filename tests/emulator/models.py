@@ -478,8 +478,11 @@ class Message:
     interaction_name: str | None = None
     webhook_id: int | None = None
     message_reference: JSON | None = None
+    interaction_type: int = 2
     deleted: bool = False
     loading: bool = False
+    reactions: dict[str, set[int]] = field(default_factory=dict)
+    """emoji (as in the URL, e.g. "✅" or "name:id") → ids of users who reacted."""
     history: list[MessageSnapshot] = field(default_factory=list)
     raw_requests: list[JSON] = field(default_factory=list)
 
@@ -614,6 +617,12 @@ class Message:
             "pinned": False,
             "flags": self.flags,
         }
+        if self.reactions:
+            data["reactions"] = [
+                {"emoji": _emoji_payload(emoji), "count": len(users), "me": False, "burst_colors": []}
+                for emoji, users in self.reactions.items()
+                if users
+            ]
         if self.guild_id is not None:
             data["guild_id"] = str(self.guild_id)
         if self.webhook_id is not None:
@@ -622,7 +631,7 @@ class Message:
         if self.interaction_id is not None and self.interaction_user is not None:
             data["interaction_metadata"] = {
                 "id": str(self.interaction_id),
-                "type": 2,
+                "type": self.interaction_type,
                 "user": self.interaction_user.to_payload(),
                 "authorizing_integration_owners": {"0": str(self.guild_id)} if self.guild_id else {},
             }
@@ -639,6 +648,13 @@ class Message:
             flags=self.flags,
             edited_at=self.edited_at or self.created_at,
         )
+
+
+def _emoji_payload(emoji: str) -> JSON:
+    if ":" in emoji:
+        name, _, emoji_id = emoji.partition(":")
+        return {"id": emoji_id, "name": name}
+    return {"id": None, "name": emoji}
 
 
 @dataclass(frozen=True)
