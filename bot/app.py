@@ -100,8 +100,7 @@ class FitbetBot(commands.Bot):
         await self.wait_until_ready()
         try:
             ran = await self.timers.run_due()
-            if ran:
-                log.info("caught up on %d overdue timer(s)", ran)
+            log.info("start-up catch-up done: %d overdue timer(s) handled", ran)
         except Exception:
             log.exception("catch-up failed")
         finally:
