@@ -47,7 +47,7 @@ async def any_challenge_autocomplete(
 
 
 async def unit_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-    return [app_commands.Choice(name=label[:CHOICE_NAME_MAX], value=value) for value, label in unit_choices(current)][
+    return [app_commands.Choice(name=label[:CHOICE_NAME_MAX], value=value) for label, value in unit_choices(current)][
         :25
     ]
 
