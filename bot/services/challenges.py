@@ -287,6 +287,8 @@ async def leave(svc: Services, guild_id: int, no: int | None, user_id: int) -> C
     if row.status == "cancelled":
         raise UserError(f"Challenge #{row.no} was cancelled; there's nothing to leave.")
     now = svc.now()
+    if now >= row.ends_at:  # also before the deadline timer has run (e.g. catching up after a restart)
+        raise UserError(f"Challenge #{row.no} is over; its result stands, so you can't leave it now.")
     async with svc.db.transaction() as conn:
         if not await store.remove_participant(conn, row.id, user_id, now):
             raise UserError(f"You're not in challenge #{row.no}.")
