@@ -177,7 +177,7 @@ def build_rules(
         raise UserError("The mode must be each, total or most.") from None
     if target is None:
         if mode is not Mode.MOST:
-            raise UserError(f"A {mode.value} challenge needs a target, e.g. 2020 reps or 5 km.")
+            raise UserError(f"In {mode.value} mode a challenge needs a target, e.g. 2020 reps or 5 km.")
     else:
         check_target(target, unit)
 
