@@ -1,0 +1,295 @@
+"""/penalty: list, submit, verify, reject, waive; persistent Verify/Reject buttons; penalty announcements."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.domain import penalties as rules
+from bot.domain.units import parse_unit
+from bot.errors import UserError
+from bot.render import penalties as render
+from bot.render.limits import CHOICE_NAME_MAX, CONTENT_MAX, truncate
+from bot.render.message import Outgoing
+from bot.services import bets as bet_service
+from bot.services import penalties as service
+from bot.services.penalties import PenaltyView
+from bot.store import announcements
+from bot.store import penalties as store
+from bot.store.announcements import AnnouncementRow
+from cogs.challenge import PROOF_TYPES, unit_autocomplete
+from cogs.common import fitbet, guild_id, is_admin, reply, report_error, services
+from cogs.paginator import first_page
+
+if TYPE_CHECKING:
+    from bot.app import FitbetBot
+
+log = logging.getLogger(__name__)
+
+PenaltyNo = app_commands.Range[int, 1, 1_000_000]
+LIST_CHOICES = [
+    app_commands.Choice(name="open (owed or submitted)", value="open"),
+    app_commands.Choice(name="owed", value="owed"),
+    app_commands.Choice(name="submitted, waiting for a check", value="submitted"),
+    app_commands.Choice(name="overdue", value="overdue"),
+    app_commands.Choice(name="done (verified or waived)", value="done"),
+    app_commands.Choice(name="all", value="all"),
+]
+
+
+async def _admin(interaction: discord.Interaction[Any]) -> bool:
+    settings = await services(interaction).guild_settings(guild_id(interaction))
+    return is_admin(interaction, settings.admin_role_id)
+
+
+# --------------------------------------------------------------------------- buttons
+
+
+class PenaltyButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"fitbet:pen:(?P<id>[0-9]{1,18}):(?P<action>verify|reject)",
+):
+    """Verify / Reject on a submission post, for the bet's winners or an admin; survives restarts."""
+
+    def __init__(self, penalty_id: int, action: str, *, disabled: bool = False) -> None:
+        verify = action == "verify"
+        super().__init__(
+            discord.ui.Button(
+                label="Verify" if verify else "Reject",
+                emoji="✅" if verify else "↩️",
+                style=discord.ButtonStyle.success if verify else discord.ButtonStyle.danger,
+                custom_id=f"fitbet:pen:{penalty_id}:{action}",
+                disabled=disabled,
+            )
+        )
+        self.penalty_id = penalty_id
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> PenaltyButton:
+        return cls(int(match["id"]), match["action"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            svc = services(interaction)
+            row = await service.resolve_id(svc, interaction.guild_id, self.penalty_id)
+            admin = await _admin(interaction)
+            verified = self.action == "verify"
+            if verified:
+                view = await service.verify(svc, row, interaction.user.id, admin)
+            else:
+                view = await service.reject(svc, row, interaction.user.id, admin)
+            outcome = render.judged(view, interaction.user.id, verified)
+            content = (interaction.message.content if interaction.message else "") or ""
+            await interaction.response.edit_message(
+                content=truncate(f"{content}\n{outcome.content}", CONTENT_MAX), view=judge_buttons(view.row.id, False)
+            )
+            if not verified:
+                await interaction.followup.send(**outcome.send_kwargs())
+            await fitbet(interaction).post_announcements()
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+def judge_buttons(penalty_id: int, enabled: bool) -> discord.ui.View:
+    buttons = discord.ui.View(timeout=None)
+    buttons.add_item(PenaltyButton(penalty_id, "verify", disabled=not enabled))
+    buttons.add_item(PenaltyButton(penalty_id, "reject", disabled=not enabled))
+    return buttons
+
+
+async def _disable_submission_buttons(bot: FitbetBot, penalty_id: int) -> None:
+    """After a verify/reject by command, the buttons on the latest submission post go grey."""
+    events = [e for e in await store.events(bot.svc.db, penalty_id) if e.action == "submit"]
+    if not events:
+        return
+    where = await announcements.message_id_for(bot.svc.db, service.ANN_SUBMITTED, events[-1].id)
+    if where is None:
+        return
+    channel_id, message_id = where
+    try:
+        await (
+            bot.get_partial_messageable(channel_id)
+            .get_partial_message(message_id)
+            .edit(view=judge_buttons(penalty_id, False))
+        )
+    except discord.HTTPException:
+        log.warning("could not update the submission post of penalty %s", penalty_id, exc_info=True)
+
+
+# --------------------------------------------------------------------------- autocomplete
+
+
+async def open_penalty_autocomplete(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[int]]:
+    if interaction.guild_id is None:
+        return []
+    found = await service.autocomplete(services(interaction), interaction.guild_id, current)
+    return [app_commands.Choice(name=truncate(f"#{no} {text}", CHOICE_NAME_MAX), value=no) for no, text in found]
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@app_commands.guild_only()
+class PenaltyCommands(app_commands.Group, name="penalty", description="Penalties the losers of bets owe"):
+    @app_commands.command(name="list", description="Penalties: owed, submitted, overdue, done.")
+    @app_commands.describe(member="Only penalties owed by or to this member", which="Which ones (default: open)")
+    @app_commands.choices(which=LIST_CHOICES)
+    async def list(
+        self,
+        interaction: discord.Interaction[Any],
+        member: discord.Member | discord.User | None = None,
+        which: str = "open",
+    ) -> None:
+        member_id = member.id if member is not None else None
+        views = await service.list_penalties(services(interaction), guild_id(interaction), member_id, which)
+        embed, pager = first_page(render.list_pages(views, which, member_id))
+        await reply(interaction, Outgoing(embeds=[embed], view=pager), ephemeral=True)
+
+    @app_commands.command(name="submit", description="Done your penalty? Submit what you did and how long it took.")
+    @app_commands.describe(
+        penalty="Which penalty",
+        amount="How much you did, e.g. 5",
+        duration="How long it took: 55:00, 1:02:03 or 55m",
+        unit="If different from the penalty's unit (km ↔ mi)",
+        proof="A screenshot or photo",
+    )
+    @app_commands.autocomplete(penalty=open_penalty_autocomplete, unit=unit_autocomplete)
+    async def submit(
+        self,
+        interaction: discord.Interaction[Any],
+        penalty: PenaltyNo,
+        amount: app_commands.Range[str, 1, 30],
+        duration: app_commands.Range[str, 1, 30],
+        unit: app_commands.Range[str, 1, 20] | None = None,
+        proof: discord.Attachment | None = None,
+    ) -> None:
+        if proof is not None and not (proof.content_type or "").startswith(PROOF_TYPES):
+            raise UserError("Proof must be an image (a photo or a screenshot).")
+        result = await service.submit(
+            services(interaction),
+            guild_id(interaction),
+            penalty,
+            interaction.user.id,
+            amount,
+            duration,
+            proof.url if proof is not None else None,
+            unit,
+        )
+        await reply(interaction, render.submission_reply(result.view, result.submission), ephemeral=True)
+        await fitbet(interaction).post_announcements()
+
+    @app_commands.command(name="verify", description="Confirm a submitted penalty (the bet's winners or an admin).")
+    @app_commands.describe(penalty="Which penalty")
+    @app_commands.autocomplete(penalty=open_penalty_autocomplete)
+    async def verify(self, interaction: discord.Interaction[Any], penalty: PenaltyNo) -> None:
+        svc = services(interaction)
+        view = await service.verify_no(
+            svc, guild_id(interaction), penalty, interaction.user.id, await _admin(interaction)
+        )
+        await reply(interaction, render.judged(view, interaction.user.id, True), ephemeral=True)
+        await _disable_submission_buttons(fitbet(interaction), view.row.id)
+        await fitbet(interaction).post_announcements()
+
+    @app_commands.command(name="reject", description="Send a submitted penalty back: it's owed again.")
+    @app_commands.describe(penalty="Which penalty", reason="Why (shown to everyone)")
+    @app_commands.autocomplete(penalty=open_penalty_autocomplete)
+    async def reject(
+        self,
+        interaction: discord.Interaction[Any],
+        penalty: PenaltyNo,
+        reason: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        svc = services(interaction)
+        view = await service.reject_no(
+            svc, guild_id(interaction), penalty, interaction.user.id, await _admin(interaction), reason
+        )
+        message = render.judged(view, interaction.user.id, False)
+        if reason:
+            message.content = truncate(f"{message.content}\nReason: {' '.join(reason.split())}", CONTENT_MAX)
+        await reply(interaction, message)
+        await _disable_submission_buttons(fitbet(interaction), view.row.id)
+        await fitbet(interaction).post_announcements()
+
+    @app_commands.command(name="waive", description="Let a penalty go (the bet's winners or an admin).")
+    @app_commands.describe(penalty="Which penalty", reason="Why (optional)")
+    @app_commands.autocomplete(penalty=open_penalty_autocomplete)
+    async def waive(
+        self,
+        interaction: discord.Interaction[Any],
+        penalty: PenaltyNo,
+        reason: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        svc = services(interaction)
+        view = await service.waive_no(
+            svc, guild_id(interaction), penalty, interaction.user.id, await _admin(interaction), reason
+        )
+        await reply(interaction, Outgoing(content=f"Waived penalty #{view.row.no}."), ephemeral=True)
+        await _disable_submission_buttons(fitbet(interaction), view.row.id)
+        await fitbet(interaction).post_announcements()
+
+
+# --------------------------------------------------------------------------- the cog
+
+
+class Penalties(commands.Cog):
+    def __init__(self, bot: FitbetBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        svc = self.bot.svc
+        self.bot.tree.add_command(PenaltyCommands())
+        self.bot.add_dynamic_items(PenaltyButton)
+        svc.timers.handle(bet_service.TIMER_PENALTY_REMINDER, lambda t: service.on_reminder_timer(svc, t))
+        svc.timers.handle(bet_service.TIMER_PENALTY_DUE, lambda t: service.on_due_timer(svc, t))
+        self.bot.announcer(service.ANN_SUBMITTED, self._submitted)
+        self.bot.announcer(service.ANN_DONE, self._simple(render.done, ("verified",)))
+        self.bot.announcer(service.ANN_WAIVED, self._simple(render.waived, ("waived",)))
+        self.bot.announcer(service.ANN_REMINDER, self._simple(render.reminder, ("owed",)))
+        self.bot.announcer(service.ANN_OVERDUE, self._simple(render.overdue, ("owed",)))
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command("penalty")
+        self.bot.remove_dynamic_items(PenaltyButton)
+
+    async def _submitted(self, ann: AnnouncementRow) -> Outgoing | None:
+        svc = self.bot.svc
+        event = await store.event(svc.db, ann.ref_id)
+        if event is None or event.amount is None or event.elapsed is None:
+            return None
+        row = await store.get(svc.db, event.penalty_id)
+        if row is None:
+            return None
+        view = await service.view(svc, row)
+        submission = rules.build_submission(parse_unit(row.unit), event.amount, event.elapsed, row.amount)
+        latest = [e.id for e in await store.events(svc.db, row.id) if e.action == "submit"][-1]
+        message = render.submitted(view, submission, event.proof_url)
+        message.view = judge_buttons(row.id, row.status == "submitted" and latest == event.id)
+        return message
+
+    def _simple(
+        self, make: Callable[[PenaltyView], Outgoing], statuses: tuple[str, ...]
+    ) -> Callable[[AnnouncementRow], Awaitable[Outgoing | None]]:
+        """An announcement about one penalty, posted only while it is still in one of `statuses`."""
+
+        async def announce(ann: AnnouncementRow) -> Outgoing | None:
+            row = await store.get(self.bot.svc.db, ann.ref_id)
+            if row is None or row.status not in statuses:
+                return None
+            return make(await service.view(self.bot.svc, row))
+
+        return announce
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Penalties(bot))  # type: ignore[arg-type]
