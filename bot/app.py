@@ -22,7 +22,7 @@ from bot.store.db import Database
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.errors", "cogs.help", "cogs.challenge", "cogs.admin", "cogs.records")
+EXTENSIONS = ("cogs.errors", "cogs.help", "cogs.challenge", "cogs.admin", "cogs.records", "cogs.bet", "cogs.penalty")
 
 Announcer = Callable[[AnnouncementRow], Awaitable[Outgoing | None]]
 

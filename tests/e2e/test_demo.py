@@ -1,0 +1,21 @@
+"""The runnable demo (`python -m tests.demo`) plays the whole seed story; this keeps it honest."""
+
+from __future__ import annotations
+
+import io
+
+from tests.demo import play
+
+
+async def test_demo_plays_the_seed_story_from_challenge_to_verified_penalties() -> None:
+    out = io.StringIO()
+    emulator = await play(out)
+    transcript = out.getvalue()
+    assert "2,020 pushups in under 7 hours" in transcript
+    assert "Target reached in 3 h 30 min" in transcript
+    assert "Lost: @ana and @ben" in transcript
+    assert transcript.count("5 km in 55 min · 11:00 min/km") >= 4  # two submissions, two verifications
+    assert transcript.count("Debt paid!") == 2
+    assert "Tip:" in transcript and "calves" in transcript
+    assert "📎 challenge-1.png" in transcript
+    assert emulator.violations == []
