@@ -154,7 +154,7 @@ def decide(view: BetView) -> Outgoing:
     people = sorted(view.bet.participants)
     text = (
         f"⚖️ Time to decide bet #{view.row.no}: {view.subject_text}\n"
-        f"{mentions(people)} — how did it end? When both sides press the same answer the bet is settled; "
+        f"{mentions(people)} — how did it end? Once both sides press the same answer, the bet settles; "
         "an admin who isn't in it can settle it too."
     )
     return Outgoing(content=truncate(text, CONTENT_MAX), embeds=[bet_embed(view)], ping=people)
@@ -193,6 +193,7 @@ def voided(view: BetView) -> Outgoing:
     elif row.status_before_void in ("open", "locked"):
         text += " Nothing is owed."
     people = sorted(view.bet.participants)
+    text += f"\n{_limited_mentions(people)}"
     return Outgoing(content=truncate(text, CONTENT_MAX), ping=people)
 
 

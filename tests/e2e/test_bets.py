@@ -1,32 +1,35 @@
-"""/bet through the Discord emulator: the seed story, buttons (also after a restart), bad input."""
+"""/bet through the Discord emulator: the seed story, buttons (also after a restart), expiry, voiding,
+manual bets, settlement exactly once across a restart, and every bad input."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
+from tests.e2e.challenge_support import APOLOGY, public_messages, refused, snapshot
 from tests.e2e.harness import BotHandle
-from tests.emulator import DiscordEmulator, Guild, InteractionResult, Member, Message
+from tests.emulator import DiscordEmulator, DriverError, Guild, InteractionResult, Member, Message
 
 STAKE = {"stake": "run 5 km backwards", "amount": "5", "unit": "km"}
 
 
-async def seed_challenge(emulator: DiscordEmulator, sam: Member) -> InteractionResult:
-    res = await emulator.invoke(
-        sam,
-        "challenge create",
-        activity="pushups",
-        target="2020",
-        unit="reps",
-        duration="7h",
-        clock_starts_at_first_log=True,
-    )
+async def seed_challenge(emulator: DiscordEmulator, sam: Member, **extra: Any) -> InteractionResult:
+    options: dict[str, Any] = {
+        "activity": "pushups",
+        "target": "2020",
+        "unit": "reps",
+        "duration": "7h",
+        "clock_starts_at_first_log": True,
+    } | extra
+    res = await emulator.invoke(sam, "challenge create", **options)
     assert not res.ephemeral, res.content
     return res
 
 
 async def propose(emulator: DiscordEmulator, sam: Member, *opponents: Member, **extra: Any) -> InteractionResult:
-    named = {name: m for name, m in zip(("opponent", "opponent2", "opponent3"), opponents, strict=False)}
+    named = dict(zip(("opponent", "opponent2", "opponent3"), opponents, strict=False))
     options: dict[str, Any] = {"challenge": 1, "side": "for", **STAKE, **named, **extra}
     return await emulator.invoke(sam, "bet create", **options)
 
@@ -37,13 +40,41 @@ def bet_message(res: InteractionResult) -> Message:
     return res.message
 
 
-async def error_of(res: InteractionResult) -> str:
-    assert res.ephemeral, f"expected an ephemeral refusal, got {res.content!r}"
-    return res.content
+async def click_refused(
+    emulator: DiscordEmulator, handle: BotHandle, member: Member, message: Message, label: str, expected: str
+) -> InteractionResult:
+    """A button press that must be refused: ephemeral, specific, nothing changed or posted."""
+    before = await snapshot(handle)
+    posted = len(public_messages(emulator))
+    shown = (message.content, message.embed_text(), [b.get("disabled") for b in message.buttons])
+    res = await emulator.click(member, message, label=label)
+    assert res.ephemeral, f"{label} by {member.name}: the refusal must be ephemeral: {res.text!r}"
+    assert APOLOGY not in res.text.lower(), res.text
+    assert expected.lower() in res.text.lower(), f"{expected!r} not in {res.text!r}"
+    assert await snapshot(handle) == before
+    assert len(public_messages(emulator)) == posted
+    assert (message.content, message.embed_text(), [b.get("disabled") for b in message.buttons]) == shown
+    return res
 
 
-def channel_text(emulator: DiscordEmulator, guild: Guild) -> str:
-    return "\n".join(m.text for m in emulator.messages(guild.default_channel, include_ephemeral=False))
+async def bet_row(handle: BotHandle, guild: Guild, no: int = 1) -> Any:
+    row = await handle.bot.svc.db.fetchone("SELECT * FROM bets WHERE guild_id = ? AND no = ?", (guild.id, no))
+    assert row is not None
+    return row
+
+
+def channel_posts(emulator: DiscordEmulator, guild: Guild, contains: str) -> list[Message]:
+    return [m for m in emulator.messages(guild.default_channel, include_ephemeral=False) if contains in m.content]
+
+
+async def log_all(emulator: DiscordEmulator, handle: BotHandle, sam: Member) -> None:
+    for chunk in ("500", "600", "520", "400"):
+        handle.clock.advance(timedelta(hours=1))
+        res = await emulator.invoke(sam, "challenge log", amount=chunk)
+        assert not res.ephemeral, res.content
+
+
+# --------------------------------------------------------------------------- the story
 
 
 async def test_seed_story_through_discord(emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle) -> None:
@@ -51,37 +82,236 @@ async def test_seed_story_through_discord(emulator: DiscordEmulator, guild: Guil
     await seed_challenge(emulator, sam)
     created = await propose(emulator, sam, ana, ben)
     message = bet_message(created)
-    assert created.message is not None
-    assert message.pinged_user_ids == {ana.id, ben.id}
-    assert message.custom_ids == [f"fitbet:bet:1:accept", f"fitbet:bet:1:decline"]  # noqa: F541
+    assert message.pinged_user_ids == {ana.id, ben.id}  # the named opponents, nobody else
+    assert message.custom_ids == ["fitbet:bet:1:accept", "fitbet:bet:1:decline"]
+    assert "run 5 km backwards" in message.embed_text()
 
     first = await emulator.click(ana, message, label="Accept")
-    assert first.ephemeral is False or first.response_type == 7
-    assert "✅" in message.embed_text() and str(ana.id) in message.embed_text()
+    assert first.response_type == 7  # the bet message itself was updated
+    assert f"✅ <@{ana.id}>" in message.embed_text() and f"⏳ <@{ben.id}>" in message.embed_text()
     await emulator.click(ben, message, label="Accept")
+    assert f"✅ <@{ben.id}>" in message.embed_text()
 
-    for chunk in ("500", "600", "520", "400"):
-        bot_handle.clock.advance(timedelta(hours=1))
-        res = await emulator.invoke(sam, "challenge log", amount=chunk)
-        assert not res.ephemeral, res.content
-    buttons = message.buttons
-    assert all(b.get("disabled") for b in buttons)  # locked at the first log
+    await log_all(emulator, bot_handle, sam)
+    assert all(b.get("disabled") for b in message.buttons)  # locked at the first log
+    assert "locked" in message.embed_text()
 
-    await bot_handle.advance(timedelta(hours=4, minutes=1))
-    settled = [m for m in emulator.messages(guild.default_channel) if "is settled" in m.content]
-    assert len(settled) == 1
-    post = settled[0]
+    await bot_handle.advance(timedelta(hours=4, minutes=1))  # the 7 h clock ran out
+    [post] = channel_posts(emulator, guild, "is settled")
     assert post.pinged_user_ids == {sam.id, ana.id, ben.id}
-    assert "run 5 km backwards" in post.content and "Tip" in post.content
+    assert f"Won: <@{sam.id}>" in post.content and f"Lost: <@{ana.id}> and <@{ben.id}>" in post.content
+    assert "run 5 km backwards" in post.content and "💡 Tip" in post.content and "calves" in post.content
+    assert "settled" in message.embed_text() and "Penalties" in message.embed_text()
+    row = await bet_row(bot_handle, guild)
+    assert (row["status"], row["winning_side"]) == ("settled", "for")
 
 
-async def test_accept_button_works_after_a_restart(
+async def test_open_bet_anyone_but_the_proposer_takes_it(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+) -> None:
+    sam, carol = guild.members["alice"], guild.members["carol"]
+    await seed_challenge(emulator, sam)
+    message = bet_message(await propose(emulator, sam, open=True))
+    assert message.pinged_user_ids == set()
+    await click_refused(emulator, bot_handle, sam, message, "Accept", "your own bet")
+    res = await emulator.click(carol, message, label="Accept")
+    assert res.response_type == 7 and f"<@{carol.id}>" in message.embed_text()
+
+
+async def test_accept_and_decline_commands(emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle) -> None:
+    sam, ana, ben = guild.members["alice"], guild.members["bob"], guild.members["carol"]
+    await seed_challenge(emulator, sam)
+    message = bet_message(await propose(emulator, sam, ana, ben))
+    res = await emulator.invoke(ana, "bet accept", bet=1)
+    assert res.ephemeral and "You're in bet #1" in res.content
+    assert f"✅ <@{ana.id}>" in message.embed_text()  # the bet message follows
+    res = await emulator.invoke(ben, "bet decline", bet=1)
+    assert res.ephemeral and "declined" in res.content
+    assert f"❌ <@{ben.id}>" in message.embed_text()
+    await refused(emulator, bot_handle, ben, "bet decline", "already declined", bet=1)
+    await refused(emulator, bot_handle, ana, "bet decline", "a deal is a deal", bet=1)
+    await refused(emulator, bot_handle, ana, "bet accept", "no bet #7", bet=7)
+
+
+async def test_buttons_refuse_the_wrong_people(emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle) -> None:
+    sam, ana, carol = guild.members["alice"], guild.members["bob"], guild.members["carol"]
+    await seed_challenge(emulator, sam)
+    message = bet_message(await propose(emulator, sam, ana))
+    await click_refused(emulator, bot_handle, sam, message, "Accept", "your own bet")
+    await click_refused(emulator, bot_handle, carol, message, "Accept", "not named")
+    await click_refused(emulator, bot_handle, carol, message, "Decline", "not named")
+    await emulator.click(ana, message, label="Accept")
+    await click_refused(emulator, bot_handle, ana, message, "Accept", "already accepted")
+    await click_refused(emulator, bot_handle, ana, message, "Decline", "a deal is a deal")
+
+
+async def test_buttons_work_after_a_restart(emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle) -> None:
+    sam, ana, carol = guild.members["alice"], guild.members["bob"], guild.members["carol"]
+    await seed_challenge(emulator, sam)
+    message = bet_message(await propose(emulator, sam, ana))
+    await bot_handle.restart()
+    await click_refused(emulator, bot_handle, carol, message, "Accept", "not named")
+    res = await emulator.click(ana, message, label="Accept")
+    assert res.response_type == 7 and f"✅ <@{ana.id}>" in message.embed_text()
+
+
+async def test_settlement_happens_exactly_once_across_a_restart(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+) -> None:
+    sam, ana = guild.members["alice"], guild.members["bob"]
+    await seed_challenge(emulator, sam)
+    await emulator.click(ana, bet_message(await propose(emulator, sam, ana)), label="Accept")
+    await emulator.invoke(sam, "challenge log", amount="2020")
+    await bot_handle.stop()
+    bot_handle.clock.advance(timedelta(hours=9))  # the deadline passes while the bot is down
+    await bot_handle.start()  # catches up: finishes the challenge and settles the bet
+    assert len(channel_posts(emulator, guild, "is settled")) == 1
+    await bot_handle.restart()
+    await bot_handle.run_due()
+    assert len(channel_posts(emulator, guild, "is settled")) == 1
+    count = await bot_handle.bot.svc.db.fetchone("SELECT COUNT(*) FROM penalties")
+    assert count is not None and count[0] == 1
+
+
+async def test_unaccepted_bet_expires_and_is_announced(
     emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
 ) -> None:
     sam, ana = guild.members["alice"], guild.members["bob"]
     await seed_challenge(emulator, sam)
     message = bet_message(await propose(emulator, sam, ana))
+    await emulator.invoke(sam, "challenge log", amount="10")
+    [post] = channel_posts(emulator, guild, "expired")
+    assert post.pinged_user_ids == {sam.id}
+    assert all(b.get("disabled") for b in message.buttons) and "expired" in message.embed_text()
+    with pytest.raises(DriverError):  # a disabled button can't be pressed
+        await emulator.click(ana, message, label="Accept")
+    await refused(emulator, bot_handle, ana, "bet accept", "expired", bet=1)
+
+
+async def test_cancelling_the_challenge_voids_the_bet(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+) -> None:
+    sam, ana = guild.members["alice"], guild.members["bob"]
+    await seed_challenge(emulator, sam)
+    message = bet_message(await propose(emulator, sam, ana))
+    await emulator.click(ana, message, label="Accept")
+    res = await emulator.invoke(sam, "challenge cancel", challenge=1)
+    assert res.ephemeral and "Cancelled" in res.content
+    [post] = channel_posts(emulator, guild, "was voided")
+    assert post.pinged_user_ids == {sam.id, ana.id}
+    assert "voided" in message.embed_text() and all(b.get("disabled") for b in message.buttons)
+    assert (await bet_row(bot_handle, guild))["status"] == "voided"
+
+
+async def test_list_show_and_autocomplete(
+    emulator: DiscordEmulator, guild: Guild, other_guild: Guild, bot_handle: BotHandle
+) -> None:
+    sam, ana = guild.members["alice"], guild.members["bob"]
+    await seed_challenge(emulator, sam)
+    await propose(emulator, sam, ana)
+    listed = await emulator.invoke(ana, "bet list")
+    assert listed.ephemeral and "#1" in listed.text and "pushups" in listed.text
+    shown = await emulator.invoke(ana, "bet show", bet=1)
+    assert shown.ephemeral and "run 5 km backwards" in shown.text and "open" in shown.text
+    choices = await emulator.autocomplete(ana, "bet show", "bet", "push")
+    assert [c.value for c in choices] == [1] and choices[0].name.startswith("#1 ")
+    challenge_choices = await emulator.autocomplete(sam, "bet create", "challenge", "")
+    assert [c.value for c in challenge_choices] == [1] and "2,020 pushups" in challenge_choices[0].name
+    # Nothing of it shows up in another server.
+    dave = other_guild.members["dave"]
+    assert await emulator.autocomplete(dave, "bet show", "bet", "") == []
+    elsewhere = await emulator.invoke(dave, "bet list", which="all")
+    assert "#1" not in elsewhere.text
+    await refused(emulator, bot_handle, dave, "bet show", "no bet #1", bet=1)
+    await refused(emulator, bot_handle, dave, "bet accept", "no bet #1", bet=1)
+
+
+# --------------------------------------------------------------------------- manual bets
+
+
+async def test_manual_bet_settled_by_agreement_with_buttons_that_survive_a_restart(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+) -> None:
+    sam, ana, carol = guild.members["alice"], guild.members["bob"], guild.members["carol"]
+    decide = (bot_handle.clock.now() + timedelta(days=2)).strftime("%Y-%m-%d %H:%M")
+    res = await emulator.invoke(
+        sam,
+        "bet create",
+        side="for",
+        stake="burpees",
+        amount="50",
+        unit="reps",
+        opponent=ana,
+        description="Sam runs the Sunday park run under 25 minutes",
+        decide_at=decide,
+    )
+    message = bet_message(res)
+    assert "park run" in message.embed_text()
+    await emulator.click(ana, message, label="Accept")
+    await bot_handle.advance(timedelta(days=2, minutes=1))
+    [ask] = channel_posts(emulator, guild, "Time to decide")
+    assert ask.pinged_user_ids == {sam.id, ana.id}
+    await click_refused(emulator, bot_handle, carol, ask, "It happened", "Only the members in this bet")
+    first = await emulator.click(sam, ask, label="It happened")
+    assert first.followups and "Waiting for the other side" in first.followups[0].content
     await bot_handle.restart()
-    res = await emulator.click(ana, message, label="Accept")
-    assert res.response_type == 7
-    assert "✅" in message.embed_text()
+    await emulator.click(ana, ask, label="It happened")
+    [post] = channel_posts(emulator, guild, "is settled")
+    assert post.pinged_user_ids == {sam.id, ana.id} and "burpees 50 reps" in post.content
+    assert all(b.get("disabled") for b in ask.buttons)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+async def test_bad_proposals_are_refused_and_change_nothing(
+    emulator: DiscordEmulator, guild: Guild, other_guild: Guild, bot_handle: BotHandle
+) -> None:
+    sam, ana, ben = guild.members["alice"], guild.members["bob"], guild.members["carol"]
+    robot = emulator.add_bot(guild, "gymbot")
+    stranger = emulator.create_user("zed")
+    await seed_challenge(emulator, sam)
+
+    async def bad(expected: str, **options: Any) -> None:
+        base: dict[str, Any] = {"challenge": 1, "side": "for", **STAKE, "opponent": ana}
+        await refused(emulator, bot_handle, sam, "bet create", expected, **(base | options))
+
+    await bad("can't bet against yourself", opponent=sam)
+    await bad("is a bot", opponent=robot)
+    await bad("isn't a member of this server", opponent=stranger)
+    await bad("same opponent twice", opponent2=ana)
+    await bad("not both", open=True)
+    await bad("more than anyone should owe", amount="100000")
+    await bad("more than zero", amount="0")
+    await bad("number", amount="lots")
+    await bad("unit", unit="furlongs")
+    await bad("failing your own challenge", side="against")
+    await bad("no challenge #5", challenge=5)
+    await bad("isn't taking part", subject=ben)
+    await bad("too short", due="5m")
+    await bad("all three", my_stake="burpees")
+    await bad("in the past", challenge=None, description="rain tomorrow", decide_at="2020-01-01 10:00")
+    # Another server's challenge #1 is not this server's.
+    dave, erin = other_guild.members["dave"], other_guild.members["erin"]
+    await refused(
+        emulator, bot_handle, dave, "bet create", "no challenge #1", challenge=1, side="for", **STAKE, opponent=erin
+    )
+
+
+async def test_betting_on_a_closed_or_started_challenge_is_refused(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+) -> None:
+    sam, ana = guild.members["alice"], guild.members["bob"]
+    await seed_challenge(emulator, sam)  # #1: started by a log
+    await emulator.invoke(sam, "challenge log", amount="10", challenge=1)
+    await refused(
+        emulator, bot_handle, sam, "bet create", "already started", challenge=1, side="for", **STAKE, opponent=ana
+    )
+    await seed_challenge(emulator, sam)  # #2: cancelled
+    await emulator.invoke(sam, "challenge cancel", challenge=2)
+    await refused(emulator, bot_handle, sam, "bet create", "cancelled", challenge=2, side="for", **STAKE, opponent=ana)
+    await seed_challenge(emulator, sam, clock_starts_at_first_log=False, duration="1h")  # #3: finished
+    await bot_handle.advance(timedelta(hours=1, minutes=1))
+    await refused(
+        emulator, bot_handle, sam, "bet create", "already over", challenge=3, side="for", **STAKE, opponent=ana
+    )
