@@ -22,6 +22,9 @@ class Help(commands.Cog):
     async def help(self, interaction: discord.Interaction[Any]) -> None:
         lines: list[tuple[str, str]] = []
         for command in self.bot.tree.get_commands():
+            needed = command.default_permissions
+            if needed is not None and not needed.is_subset(interaction.permissions):
+                continue  # e.g. /admin for members without Manage Server
             if isinstance(command, app_commands.Group):
                 lines.extend(
                     (f"/{sub.qualified_name}", sub.description)
