@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.timeparse import timezone_choices, ts
+from bot.errors import UserError
 from bot.render.limits import CHOICE_NAME_MAX, paged_embeds, truncate
 from bot.render.message import Outgoing
 from bot.services import admin as service
@@ -46,7 +47,12 @@ async def log_autocomplete(interaction: discord.Interaction[Any], current: str) 
 @app_commands.default_permissions(manage_guild=True)
 class AdminCommands(app_commands.Group, name="admin", description="Server admin: settings and corrections"):
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        await require_admin(interaction)
+        # Only AppCommandErrors raised here reach the tree's error handler; anything else would
+        # leave the interaction unanswered ("The application did not respond").
+        try:
+            await require_admin(interaction)
+        except UserError as error:
+            raise app_commands.CheckFailure(error.message) from error
         return True
 
     @app_commands.command(name="channel", description="Where results, reminders and penalties are announced.")
