@@ -11,6 +11,7 @@ import yarl
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
+from bot import faults
 from bot.clock import Clock, SystemClock
 from bot.render.message import Outgoing
 from bot.scheduling import Timers
@@ -65,6 +66,7 @@ class FitbetBot(commands.Bot):
         await self.connect(reconnect=reconnect)
 
     async def setup_hook(self) -> None:
+        faults.arm(self.settings.test_crash_at)
         db = await Database.open(self.settings.database_path)
         try:
             applied = await db.migrate()
@@ -132,8 +134,11 @@ class FitbetBot(commands.Bot):
                             await announcements.mark_posted(self.svc.db, row.id, earlier, self.clock.now())
                             continue
                     await announcements.mark_attempted(self.svc.db, row.id, self.clock.now())
+                    faults.point("post:before_send")
                     sent = await channel.send(**message.send_kwargs())
+                    faults.point("post:after_send")
                     await announcements.mark_posted(self.svc.db, row.id, sent.id, self.clock.now())
+                    faults.point("post:after_mark")
                     posted += 1
                 except discord.HTTPException:
                     log.exception("could not post announcement %s (%s:%s)", row.id, row.kind, row.ref_id)

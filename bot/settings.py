@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
     discord_api_base: str = Field(default=DISCORD_API_BASE, description="Discord REST base URL.")
     reminder_before_end_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    test_crash_at: str | None = Field(default=None, description="Reliability tests only: see bot/faults.py.")
 
     @field_validator("dev_guild_ids", mode="before")
     @classmethod
@@ -55,6 +56,15 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("use DEBUG, INFO, WARNING or ERROR")
         return level
+
+    @field_validator("test_crash_at")
+    @classmethod
+    def _check_crash_point(cls, value: str | None) -> str | None:
+        from bot import faults
+
+        if value:
+            faults.parse(value)
+        return value or None
 
     @field_validator("discord_api_base")
     @classmethod

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import aiosqlite
 
+from bot import faults
 from bot.domain import challenges as rules_mod
 from bot.domain.challenges import ChallengeRules, ChallengeStatus, LogEntry, Mode, Standings
 from bot.domain.timeparse import parse_duration, parse_local_datetime
@@ -532,6 +533,7 @@ async def on_reminder_timer(svc: Services, timer: TimerRow) -> None:
 async def finish(svc: Services, challenge_id: int) -> bool:
     """Finish a challenge exactly once: results, outcome hooks and the result post in one transaction."""
     now = svc.now()
+    faults.point("finish:before")
     async with svc.db.transaction() as conn:
         row = await store.get(conn, challenge_id)
         if row is None or row.status not in ("scheduled", "active"):
@@ -551,6 +553,7 @@ async def finish(svc: Services, challenge_id: int) -> bool:
         await timers.cancel(conn, TIMER_REMINDER, row.id, now)
         for hook in svc.on_challenge_closed:
             await hook(conn, row, results, now)
+    faults.point("finish:after_commit")
     return True
 
 
