@@ -15,6 +15,7 @@ from bot.errors import UserError
 from bot.render import bets as render
 from bot.render.limits import CHOICE_NAME_MAX, truncate
 from bot.render.message import Outgoing
+from bot.services import admin as admin_service
 from bot.services import bets as service
 from bot.services.bets import BetView, OpponentInfo
 from bot.store import bets as store
@@ -302,6 +303,7 @@ class Bets(commands.Cog):
     async def cog_load(self) -> None:
         svc = self.bot.svc
         service.register(svc)
+        admin_service.EXTRA_EXPORTS.update(store.EXPORTS)
         self.bot.tree.add_command(BetCommands())
         self.bot.add_dynamic_items(BetButton, VoteButton)
         svc.timers.handle(service.TIMER_DECIDE, lambda t: service.on_decide_timer(svc, t))
