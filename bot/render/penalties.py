@@ -80,7 +80,7 @@ def done(view: PenaltyView) -> Outgoing:
     row = view.row
     summary = f": {view.submission.summary}" if view.submission else ""
     by = f", verified by <@{row.verified_by}>" if row.verified_by else ""
-    text = f"✅ Penalty #{row.no} is done — <@{row.debtor_id}> did {row.text}{summary}{by}. Debt paid!"
+    text = f"✅ Penalty #{row.no} ({row.text}) is done — <@{row.debtor_id}>{summary}{by}. Debt paid!"
     return Outgoing(content=truncate(text, CONTENT_MAX), ping=[row.debtor_id])
 
 

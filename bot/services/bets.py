@@ -58,7 +58,7 @@ class BetView:
     row: BetRow
     bet: Bet
     opponents: tuple[OpponentRow, ...]
-    subject_text: str  # "2,020 pushups in under 7 hours (challenge #1)" or the manual description
+    subject_text: str  # "challenge #1: 2,020 pushups in under 7 hours" or the manual description
     challenge_no: int | None
     lock_at: datetime | None
     penalties: tuple[PenaltyRow, ...] = ()
@@ -168,7 +168,7 @@ async def _subject_text(svc: Services, row: BetRow) -> tuple[str, int | None]:
         return "a challenge that no longer exists", None
     settings = await svc.guild_settings(row.guild_id)
     title = challenge_rules.title(challenge_service.rules_of(challenge), settings.zone)
-    return f"{title} (challenge #{challenge.no})", challenge.no
+    return f"challenge #{challenge.no}: {title}", challenge.no
 
 
 async def view(svc: Services, row: BetRow) -> BetView:

@@ -52,7 +52,7 @@ async def test_seed_story_ends_with_both_penalties_done(
     assert ask.custom_ids == ["fitbet:pen:1:verify", "fitbet:pen:1:reject"]
     clicked = await emulator.click(sam, ask, label="Verify")
     assert clicked.response_type == 7 and all(b.get("disabled") for b in ask.buttons)
-    [done] = posts(emulator, guild, "Penalty #1 is done")
+    [done] = posts(emulator, guild, "Penalty #1 (run 5 km backwards) is done")
     assert done.pinged_user_ids == {ana.id} and "11:00 min/km" in done.content
 
     res = await emulator.invoke(ben, "penalty submit", penalty=2, amount="5", duration="55:00")
