@@ -13,13 +13,17 @@ from bot.errors import UserError
 from bot.render.limits import CHOICE_NAME_MAX, paged_embeds, truncate
 from bot.render.message import Outgoing
 from bot.services import admin as service
+from cogs.bet import bet_autocomplete, refresh_bet_message
 from cogs.challenge import ChallengeNo, challenge_autocomplete, unit_autocomplete
-from cogs.common import guild_id, reply, reply_text, require_admin, services
+from cogs.common import fitbet, guild_id, reply, reply_text, require_admin, services
 from cogs.paginator import first_page
+from cogs.penalty import PenaltyNo, open_penalty_autocomplete
+from cogs.penalty import _disable_submission_buttons as disable_submission_buttons
 
 if TYPE_CHECKING:
     from bot.app import FitbetBot
 
+BetNo = app_commands.Range[int, 1, 1_000_000]
 NEEDED = ("view_channel", "send_messages", "embed_links", "attach_files")
 
 
@@ -138,6 +142,72 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
         )
         what = "struck out" if fix.new_amount is None else "corrected"
         await reply_text(interaction, f"Log {log} of <@{fix.user_id}> in challenge #{fix.challenge_no} {what}.")
+
+    @app_commands.command(name="settle", description="Settle a bet by hand (an admin who isn't part of it).")
+    @app_commands.describe(bet="Which bet", outcome="Who won", reason="Why (kept in the audit log)")
+    @app_commands.choices(
+        outcome=[
+            app_commands.Choice(name="the subject makes it", value="for"),
+            app_commands.Choice(name="the subject doesn't make it", value="against"),
+        ]
+    )
+    @app_commands.autocomplete(bet=bet_autocomplete)
+    async def settle(
+        self,
+        interaction: discord.Interaction[Any],
+        bet: BetNo,
+        outcome: str,
+        reason: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        view = await service.settle_bet(
+            services(interaction), guild_id(interaction), bet, interaction.user.id, outcome, reason
+        )
+        await reply_text(interaction, f"Bet #{view.row.no} settled.")
+        await refresh_bet_message(fitbet(interaction), view)
+        await fitbet_post(interaction)
+
+    @app_commands.command(name="void", description="Call a bet off, before or after settlement (penalties cancelled).")
+    @app_commands.describe(bet="Which bet", reason="Why (kept in the audit log)")
+    @app_commands.autocomplete(bet=bet_autocomplete)
+    async def void(
+        self, interaction: discord.Interaction[Any], bet: BetNo, reason: app_commands.Range[str, 1, 200] | None = None
+    ) -> None:
+        view = await service.void_bet(services(interaction), guild_id(interaction), bet, interaction.user.id, reason)
+        await reply_text(interaction, f"Bet #{view.row.no} voided; its open penalties are cancelled.")
+        await refresh_bet_message(fitbet(interaction), view)
+        await fitbet_post(interaction)
+
+    @app_commands.command(name="waive", description="Let a penalty go.")
+    @app_commands.describe(penalty="Which penalty", reason="Why (kept in the audit log)")
+    @app_commands.autocomplete(penalty=open_penalty_autocomplete)
+    async def waive(
+        self,
+        interaction: discord.Interaction[Any],
+        penalty: PenaltyNo,
+        reason: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        view = await service.waive_penalty(
+            services(interaction), guild_id(interaction), penalty, interaction.user.id, reason
+        )
+        await reply_text(interaction, f"Penalty #{view.row.no} waived.")
+        await disable_submission_buttons(fitbet(interaction), view.row.id)
+        await fitbet_post(interaction)
+
+    @app_commands.command(name="verify", description="Confirm a submitted penalty.")
+    @app_commands.describe(penalty="Which penalty", reason="Note for the audit log")
+    @app_commands.autocomplete(penalty=open_penalty_autocomplete)
+    async def verify(
+        self,
+        interaction: discord.Interaction[Any],
+        penalty: PenaltyNo,
+        reason: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        view = await service.verify_penalty(
+            services(interaction), guild_id(interaction), penalty, interaction.user.id, reason
+        )
+        await reply_text(interaction, f"Penalty #{view.row.no} verified.")
+        await disable_submission_buttons(fitbet(interaction), view.row.id)
+        await fitbet_post(interaction)
 
     @app_commands.command(name="export", description="This server's data as CSV files.")
     async def export(self, interaction: discord.Interaction[Any]) -> None:

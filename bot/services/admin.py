@@ -11,9 +11,13 @@ from bot.domain import challenges as rules_mod
 from bot.domain.timeparse import parse_duration, parse_local_datetime, parse_timezone
 from bot.domain.units import base_for, check_log_amount, format_amount, parse_amount, parse_unit
 from bot.errors import NotFound, UserError
+from bot.services import bets as bet_service
 from bot.services import challenges as challenge_service
+from bot.services import penalties as penalty_service
+from bot.services.bets import BetView
 from bot.services.challenges import ChallengeView
 from bot.services.context import Services
+from bot.services.penalties import PenaltyView
 from bot.store import audit, guilds, timers
 from bot.store import challenges as challenge_store
 from bot.store.codec import from_db, to_db
@@ -206,3 +210,39 @@ async def audit_entries(svc: Services, guild_id: int) -> list[tuple[datetime, in
         (from_db(r["at"]), r["actor_id"], r["action"], r["target"], r["reason"])
         for r in await audit.entries(svc.db, guild_id)
     ]
+
+
+# --- bets and penalties ----------------------------------------------------------------------
+
+
+async def settle_bet(svc: Services, guild_id: int, no: int, actor_id: int, side: str, reason: str | None) -> BetView:
+    why = clean_reason(reason)
+    view = await bet_service.settle_manual(svc, guild_id, no, actor_id, True, side)
+    await _audit(svc, guild_id, actor_id, "settle", f"bet #{no} → {side}", why)
+    return view
+
+
+async def void_bet(svc: Services, guild_id: int, no: int, actor_id: int, reason: str | None) -> BetView:
+    why = clean_reason(reason)
+    view = await bet_service.void_bet(svc, guild_id, no, actor_id, True, why)
+    await _audit(svc, guild_id, actor_id, "void", f"bet #{no}", why)
+    return view
+
+
+async def waive_penalty(svc: Services, guild_id: int, no: int, actor_id: int, reason: str | None) -> PenaltyView:
+    why = clean_reason(reason)
+    view = await penalty_service.waive_no(svc, guild_id, no, actor_id, True, why)
+    await _audit(svc, guild_id, actor_id, "waive", f"penalty #{no}", why)
+    return view
+
+
+async def verify_penalty(svc: Services, guild_id: int, no: int, actor_id: int, reason: str | None) -> PenaltyView:
+    why = clean_reason(reason)
+    view = await penalty_service.verify_no(svc, guild_id, no, actor_id, True)
+    await _audit(svc, guild_id, actor_id, "verify", f"penalty #{no}", why)
+    return view
+
+
+async def _audit(svc: Services, guild_id: int, actor_id: int, action: str, target: str, why: str | None) -> None:
+    async with svc.db.transaction() as conn:
+        await audit.record(conn, guild_id, actor_id, action, target, why, svc.now())

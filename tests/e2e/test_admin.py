@@ -51,6 +51,10 @@ SUBCOMMANDS: list[tuple[str, dict[str, Any]]] = [
     ("admin fix-log", {"log": "first", "reason": "typo", "strike": True}),
     ("admin export", {}),
     ("admin audit", {}),
+    ("admin settle", {"bet": 1, "outcome": "for"}),
+    ("admin void", {"bet": 1}),
+    ("admin waive", {"penalty": 1}),
+    ("admin verify", {"penalty": 1}),
 ]
 
 
