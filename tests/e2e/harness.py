@@ -260,31 +260,71 @@ _SITE_SHIM = textwrap.dedent(
 
 
 class BotProcess:
-    """A running `python -m bot`; output goes to `log_path`."""
+    """A running `python -m bot`; its output (stdout and stderr) is kept and written to `log_path`."""
 
     def __init__(self, process: asyncio.subprocess.Process, log_path: Path) -> None:
         self.process = process
         self.log_path = log_path
+        self._chunks: list[str] = []
+        self._changed = asyncio.Event()
+        self._reader = asyncio.create_task(self._pump(), name="e2e-bot-process-output")
+
+    async def _pump(self) -> None:
+        stream = self.process.stdout
+        assert stream is not None
+        with self.log_path.open("wb") as log_file:
+            while True:
+                chunk = await stream.read(65536)
+                if not chunk:
+                    break
+                log_file.write(chunk)
+                log_file.flush()
+                self._chunks.append(chunk.decode("utf-8", errors="replace"))
+                self._notify()
+        self._notify()
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
 
     @property
     def returncode(self) -> int | None:
         return self.process.returncode
 
     def output(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+        """Everything the process printed so far."""
+        return "".join(self._chunks)
+
+    async def wait_for_output(self, text: str, timeout: float = 15.0) -> None:
+        """Wait until the output contains `text` (fails early if the process ends without it)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            if self._reader.done():
+                raise BotStartError(f"the bot process ended without printing {text!r}:\n{self.output()[-3000:]}")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise BotStartError(f"no {text!r} after {timeout:.1f}s in:\n{self.output()[-3000:]}")
+            event = self._changed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), remaining)
 
     async def wait(self, timeout: float = 15.0) -> int:
-        return await asyncio.wait_for(self.process.wait(), timeout)
+        """Wait for the process to exit (and its output to be read); returns the exit code."""
+        code = await asyncio.wait_for(self.process.wait(), timeout)
+        await asyncio.wait_for(self._reader, timeout)
+        return code
 
     async def stop(self, timeout: float = 15.0) -> int:
         """SIGTERM (a clean shutdown), then SIGKILL if it does not exit in time."""
         if self.process.returncode is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                return await asyncio.wait_for(self.process.wait(), timeout)
+                await asyncio.wait_for(self.process.wait(), timeout)
             except TimeoutError:
                 self.process.kill()
-        return await self.process.wait()
+        code = await self.process.wait()
+        await asyncio.wait_for(self._reader, timeout)
+        return code
 
 
 def bot_process_env(
@@ -313,23 +353,18 @@ async def spawn_bot_process(
     base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "SYSTEMROOT")}
     full_env = base | {"PYTHONPATH": os.pathsep.join([str(shim_dir), str(REPO_ROOT)]), "PYTHONUNBUFFERED": "1"}
     full_env |= dict(env)
-    log_path = tmp_path / log_name
-    log_file = log_path.open("wb")
-    try:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            *args,
-            cwd=tmp_path,
-            env=full_env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-    finally:
-        log_file.close()
-    return BotProcess(process, log_path)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=tmp_path,
+        env=full_env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    return BotProcess(process, tmp_path / log_name)
 
 
 async def start_bot_process(
