@@ -23,6 +23,7 @@ from cogs.penalty import _disable_submission_buttons as disable_submission_butto
 if TYPE_CHECKING:
     from bot.app import FitbetBot
 
+MAX_ATTACHMENTS = 10  # per message
 BetNo = app_commands.Range[int, 1, 1_000_000]
 NEEDED = ("view_channel", "send_messages", "embed_links", "attach_files")
 
@@ -213,9 +214,11 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
     async def export(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         files = await service.export_csv(services(interaction), guild_id(interaction), interaction.user.id)
-        await reply(
-            interaction, Outgoing(content=f"{len(files)} CSV files, one per table.", files=files), ephemeral=True
-        )
+        batches = [files[i : i + MAX_ATTACHMENTS] for i in range(0, len(files), MAX_ATTACHMENTS)]
+        for number, batch in enumerate(batches, start=1):
+            part = f" (part {number} of {len(batches)})" if len(batches) > 1 else ""
+            text = f"{len(files)} CSV files, one per table{part}."
+            await reply(interaction, Outgoing(content=text, files=batch), ephemeral=True)
 
     @app_commands.command(name="audit", description="Who changed what, and why.")
     async def audit(self, interaction: discord.Interaction[Any]) -> None:

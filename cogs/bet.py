@@ -15,7 +15,6 @@ from bot.errors import UserError
 from bot.render import bets as render
 from bot.render.limits import CHOICE_NAME_MAX, truncate
 from bot.render.message import Outgoing
-from bot.services import admin as admin_service
 from bot.services import bets as service
 from bot.services.bets import BetView, OpponentInfo
 from bot.store import bets as store
@@ -70,7 +69,7 @@ class BetButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> BetButton:
         return cls(int(match["id"]), match["action"])
 
@@ -107,7 +106,7 @@ class VoteButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> VoteButton:
         return cls(int(match["id"]), match["side"])
 
@@ -206,7 +205,8 @@ class BetCommands(app_commands.Group, name="bet", description="Bets on challenge
         decide_at="Without a challenge: when it's decided, in the server's time zone",
     )
     @app_commands.choices(side=SIDE_CHOICES)
-    @app_commands.autocomplete(challenge=any_challenge_autocomplete, unit=unit_autocomplete, my_unit=unit_autocomplete)
+    @app_commands.autocomplete(challenge=any_challenge_autocomplete)
+    @app_commands.autocomplete(unit=unit_autocomplete, my_unit=unit_autocomplete)
     async def create(
         self,
         interaction: discord.Interaction[Any],
@@ -303,7 +303,6 @@ class Bets(commands.Cog):
     async def cog_load(self) -> None:
         svc = self.bot.svc
         service.register(svc)
-        admin_service.EXTRA_EXPORTS.update(store.EXPORTS)
         self.bot.tree.add_command(BetCommands())
         self.bot.add_dynamic_items(BetButton, VoteButton)
         svc.timers.handle(service.TIMER_DECIDE, lambda t: service.on_decide_timer(svc, t))

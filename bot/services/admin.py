@@ -19,12 +19,13 @@ from bot.services.challenges import ChallengeView
 from bot.services.context import Services
 from bot.services.penalties import PenaltyView
 from bot.store import audit, guilds, timers
+from bot.store import bets as bet_store
 from bot.store import challenges as challenge_store
 from bot.store.codec import from_db, to_db
 
 MAX_REASON_CHARS = 200
-# Tables other features add to the export; each query takes the guild id once.
-EXTRA_EXPORTS: dict[str, str] = {}
+# Every table in /admin export, each with the query selecting exactly one server's rows.
+EXPORT_TABLES: dict[str, str] = {**audit.EXPORTS, **bet_store.EXPORTS}
 
 
 def clean_reason(reason: str | None, *, required: bool = False) -> str | None:
@@ -193,7 +194,7 @@ async def recent_logs(svc: Services, guild_id: int, limit: int = 200) -> list[Lo
 async def export_csv(svc: Services, guild_id: int, actor_id: int) -> list[tuple[str, bytes]]:
     """One CSV file per table with exactly this server's rows."""
     files: list[tuple[str, bytes]] = []
-    for table, sql in {**audit.EXPORTS, **EXTRA_EXPORTS}.items():
+    for table, sql in EXPORT_TABLES.items():
         columns, rows = await audit.export_rows(svc.db, sql, guild_id)
         buffer = io.StringIO()
         writer = csv.writer(buffer)

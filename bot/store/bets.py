@@ -324,11 +324,12 @@ async def first_log_at(db: Db, challenge_id: int) -> datetime | None:
 
 
 # The bets and penalties tables in a server export (/admin export): each query takes the guild id once.
-# Four, so the export stays within Discord's 10 attachments per message (votes on manual bets are left out).
 EXPORTS: dict[str, str] = {
     "bets": "SELECT * FROM bets WHERE guild_id = ? ORDER BY no",
     "bet_opponents": "SELECT o.* FROM bet_opponents o JOIN bets b ON b.id = o.bet_id WHERE b.guild_id = ?"
     " ORDER BY o.bet_id, o.user_id",
+    "bet_votes": "SELECT v.* FROM bet_votes v JOIN bets b ON b.id = v.bet_id WHERE b.guild_id = ?"
+    " ORDER BY v.bet_id, v.user_id",
     "penalties": "SELECT * FROM penalties WHERE guild_id = ? ORDER BY no",
     "penalty_events": "SELECT e.* FROM penalty_events e JOIN penalties p ON p.id = e.penalty_id"
     " WHERE p.guild_id = ? ORDER BY e.id",
