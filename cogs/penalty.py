@@ -73,7 +73,7 @@ class PenaltyButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> PenaltyButton:
         return cls(int(match["id"]), match["action"])
 
@@ -164,7 +164,8 @@ class PenaltyCommands(app_commands.Group, name="penalty", description="Penalties
         unit="If different from the penalty's unit (km ↔ mi)",
         proof="A screenshot or photo",
     )
-    @app_commands.autocomplete(penalty=open_penalty_autocomplete, unit=unit_autocomplete)
+    @app_commands.autocomplete(penalty=open_penalty_autocomplete)
+    @app_commands.autocomplete(unit=unit_autocomplete)
     async def submit(
         self,
         interaction: discord.Interaction[Any],

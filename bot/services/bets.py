@@ -126,14 +126,14 @@ def to_domain(row: BetRow, opponents: list[OpponentRow] | tuple[OpponentRow, ...
     )
 
 
-async def _challenge_lock_at(db: Any, challenge: ChallengeRow) -> datetime | None:
+async def _challenge_lock_at(db: store.Db, challenge: ChallengeRow) -> datetime | None:
     """When bets on a challenge lock: its start, or (attempt clocks) its first log; None = not known yet."""
     if challenge.attempt is None:
         return challenge.starts_at
     return await store.first_log_at(db, challenge.id)
 
 
-async def lock_time(db: Any, row: BetRow) -> datetime | None:
+async def lock_time(db: store.Db, row: BetRow) -> datetime | None:
     if row.challenge_id is None:
         return row.decide_at
     challenge = await challenge_store.get(db, row.challenge_id)
@@ -418,7 +418,9 @@ async def _lock(svc: Services, conn: aiosqlite.Connection, row: BetRow, now: dat
     return new.value
 
 
-async def on_challenge_started(svc: Services, conn: aiosqlite.Connection, challenge: Any, now: datetime) -> None:
+async def on_challenge_started(
+    svc: Services, conn: aiosqlite.Connection, challenge: ChallengeRow, now: datetime
+) -> None:
     """Hook: the challenge started counting, so its open bets lock (or expire)."""
     for row in await store.for_challenge(conn, challenge.id, ("open",)):
         await _lock(svc, conn, row, now)
@@ -501,7 +503,7 @@ async def _void(
 async def on_challenge_closed(
     svc: Services,
     conn: aiosqlite.Connection,
-    challenge: Any,
+    challenge: ChallengeRow,
     results: dict[int, ParticipantResult] | None,
     now: datetime,
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import aiosqlite
+
 from bot.domain import penalties as rules
 from bot.domain.penalties import PenaltyStatus, Submission
 from bot.domain.timeparse import parse_clock_duration
@@ -161,9 +163,9 @@ async def submit(
     return SubmitResult(view=await view(svc, row), submission=submission, event_id=event_id)
 
 
-async def _close_timers(svc: Services, conn: object, penalty_id: int, now: datetime) -> None:
+async def _close_timers(conn: aiosqlite.Connection, penalty_id: int, now: datetime) -> None:
     for kind in (TIMER_PENALTY_REMINDER, TIMER_PENALTY_DUE):
-        await timers.cancel(conn, kind, penalty_id, now)  # type: ignore[arg-type]
+        await timers.cancel(conn, kind, penalty_id, now)
 
 
 async def verify(svc: Services, row: PenaltyRow, actor_id: int, is_admin: bool) -> PenaltyView:
@@ -176,7 +178,7 @@ async def verify(svc: Services, row: PenaltyRow, actor_id: int, is_admin: bool) 
         if not await store.verify(conn, fresh.id, actor_id, now):
             raise UserError("This penalty isn't waiting to be checked any more.")
         await store.add_event(conn, fresh.id, actor_id, "verify", now)
-        await _close_timers(svc, conn, fresh.id, now)
+        await _close_timers(conn, fresh.id, now)
         await announcements.queue(conn, fresh.guild_id, ANN_DONE, fresh.id, channel, now)
     _forget(svc, row.id)
     return await view(svc, row)
@@ -212,7 +214,7 @@ async def waive(
         if not await store.close(conn, fresh.id, new.value, now):
             raise UserError("This penalty is already closed.")
         await store.add_event(conn, fresh.id, actor_id, "waive", now, detail=clean)
-        await _close_timers(svc, conn, fresh.id, now)
+        await _close_timers(conn, fresh.id, now)
         await announcements.queue(conn, fresh.guild_id, ANN_WAIVED, fresh.id, channel, now)
     _forget(svc, row.id)
     return await view(svc, row)
