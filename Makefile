@@ -24,5 +24,8 @@ lint: $(BIN)/.installed
 demo: $(BIN)/.installed
 	$(BIN)/python -m tests.demo
 
+bench: $(BIN)/.installed
+	$(BIN)/python -m benchmarks $(ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,116 @@
+"""`python -m benchmarks [--quick] [--only N,…]`: run the measurements of issue #7, print a table
+and write docs/benchmarks.md. Asserts nothing about time; targets are reported as met or not."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks.machine import describe
+from benchmarks.report import Section, Table
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "benchmarks.md"
+FINDINGS = Path(__file__).with_name("findings.md")
+NAMES = {1: "latency", 2: "throughput", 3: "scale", 4: "startup", 5: "deadlines"}
+
+
+def _run(only: set[int], workdir: Path, quick: bool) -> list[Section]:
+    sections: list[Section] = []
+    if only & {1, 2}:
+        from benchmarks import interactions
+
+        sections += [s for s in interactions.run(workdir, quick=quick) if s.key in {NAMES[i] for i in only}]
+        _progress(sections[-2:])
+    if 3 in only:
+        from benchmarks import scale
+
+        sections.append(scale.run(workdir, quick=quick))
+        _progress(sections[-1:])
+    if 4 in only:
+        from benchmarks import startup
+
+        sections.append(startup.run(workdir, quick=quick))
+        _progress(sections[-1:])
+    if 5 in only:
+        from benchmarks import deadlines
+
+        sections.append(deadlines.run(workdir, quick=quick))
+        _progress(sections[-1:])
+    return sections
+
+
+def _progress(sections: list[Section]) -> None:
+    for s in sections:
+        print(s.text() + "\n", flush=True)
+
+
+def _summary(sections: list[Section]) -> Table:
+    t = Table(["#", "target (issue #7)", "measured", "met"])
+    for s in sections:
+        for what, measured, met in s.targets:
+            t.add(s.title.split(".", 1)[0], what, measured, met)
+    return t
+
+
+def _markdown(sections: list[Section], quick: bool, started: datetime, seconds: float, argv: list[str]) -> str:
+    machine = Table(["", ""])
+    for k, v in describe():
+        machine.add(k, v)
+    command = "make bench" if not argv else "python -m benchmarks " + " ".join(argv)
+    out = [
+        "# Benchmarks",
+        "",
+        "Written by `python -m benchmarks` (`make bench`; `make bench ARGS=--quick` for the quick variant). "
+        "Benchmarks live in `benchmarks/`, outside the test suite, and assert nothing about time: each "
+        "target of issue #7 is reported as met or not, with the floor it is compared to measured in the same run.",
+        "",
+        f"Run: `{command}` — {'**quick** variant (data scale at 1/10, fewer samples)' if quick else 'full variant'}, "
+        f"{started:%Y-%m-%d %H:%M} UTC, {seconds / 60:.1f} min.",
+        "",
+        "## Machine",
+        "",
+        machine.markdown(),
+        "",
+        "## Summary",
+        "",
+        _summary(sections).markdown(),
+        "",
+    ]
+    out += [s.markdown() for s in sections]
+    if FINDINGS.exists():
+        out += [FINDINGS.read_text(encoding="utf-8").rstrip(), ""]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="data scale at 1/10, fewer samples (a few minutes)")
+    parser.add_argument("--only", default="1,2,3,4,5", help="which measurements, e.g. 3 or 1,2 (default: all)")
+    parser.add_argument("--output", type=Path, default=DOC, help="Markdown report (default: docs/benchmarks.md)")
+    parser.add_argument("--no-write", action="store_true", help="print only, leave the report alone")
+    args = parser.parse_args(args_list)
+    only = {int(x) for x in args.only.split(",") if x.strip()}
+    if not only or not only <= set(NAMES):
+        parser.error("--only takes numbers from 1 to 5")
+    logging.basicConfig(level=logging.ERROR)  # the emulator's expected 429/ack warnings stay quiet
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="fitbet-bench-") as tmp:
+        sections = _run(only, Path(tmp), args.quick)
+    seconds = time.perf_counter() - t0
+    print(_summary(sections).text())
+    if not args.no_write:
+        args.output.write_text(_markdown(sections, args.quick, started, seconds, args_list), encoding="utf-8")
+        print(f"\nwritten: {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
