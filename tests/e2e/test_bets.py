@@ -315,3 +315,29 @@ async def test_betting_on_a_closed_or_started_challenge_is_refused(
     await refused(
         emulator, bot_handle, sam, "bet create", "already over", challenge=3, side="for", **STAKE, opponent=ana
     )
+
+
+async def test_forged_button_ids_from_another_server_are_refused(
+    emulator: DiscordEmulator, guild: Guild, other_guild: Guild, bot_handle: BotHandle
+) -> None:
+    """A custom_id is client data: one pointing at another server's bet finds nothing."""
+    dave, erin = other_guild.members["dave"], other_guild.members["erin"]
+    await seed_challenge(emulator, dave)
+    theirs = bet_message(await propose(emulator, dave, erin))  # bet row 1, in the other server
+    sam, ana = guild.members["alice"], guild.members["bob"]
+    await seed_challenge(emulator, sam)
+    mine = bet_message(await propose(emulator, sam, ana))  # bet row 2, here
+    assert mine.custom_ids == ["fitbet:bet:2:accept", "fitbet:bet:2:decline"]
+    for row in mine.components:
+        for button in row.get("components", []):
+            button["custom_id"] = button["custom_id"].replace(":2:", ":1:")
+    await click_refused(emulator, bot_handle, ana, mine, "Accept", "doesn't exist in this server")
+    assert f"⏳ <@{erin.id}>" in theirs.embed_text()  # the other server's bet is untouched
+
+
+async def test_unit_options_offer_units(emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle) -> None:
+    sam = guild.members["alice"]
+    choices = await emulator.autocomplete(sam, "bet create", "unit", "k")
+    assert "km" in [c.value for c in choices]
+    mine = await emulator.autocomplete(sam, "bet create", "my_unit", "rep")
+    assert [c.value for c in mine] == ["reps"]

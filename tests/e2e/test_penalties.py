@@ -196,3 +196,31 @@ async def test_penalty_autocomplete_shows_number_and_text(
     assert [c.value for c in choices] == [2, 1]
     assert choices[0].name.startswith("#2 run 5 km backwards")
     assert await emulator.autocomplete(other_guild.members["dave"], "penalty submit", "penalty", "") == []
+
+
+async def test_forged_verify_ids_from_another_server_are_refused(
+    emulator: DiscordEmulator, guild: Guild, other_guild: Guild, bot_handle: BotHandle
+) -> None:
+    """Both servers settle a bet; a Verify button edited to point at the other server's penalty finds nothing."""
+    dave, erin = other_guild.members["dave"], other_guild.members["erin"]
+    sam, ana = guild.members["alice"], guild.members["bob"]
+    for proposer, opponent in ((dave, erin), (sam, ana)):
+        await seed_challenge(emulator, proposer)
+        await emulator.click(opponent, bet_message(await propose(emulator, proposer, opponent)), label="Accept")
+        await emulator.invoke(proposer, "challenge log", amount="2020")
+    await bot_handle.advance(timedelta(hours=7, minutes=1))
+    await emulator.invoke(erin, "penalty submit", penalty=1, amount="5", duration="55:00")  # penalty row 1
+    await emulator.invoke(ana, "penalty submit", penalty=1, amount="5", duration="55:00")  # penalty row 2
+    [ask] = posts(emulator, guild, "submitted penalty #1")
+    assert ask.custom_ids == ["fitbet:pen:2:verify", "fitbet:pen:2:reject"]
+    for row in ask.components:
+        for button in row.get("components", []):
+            button["custom_id"] = button["custom_id"].replace(":2:", ":1:")
+    await click_refused(emulator, bot_handle, sam, ask, "Verify", "doesn't exist in this server")
+    row = await bot_handle.bot.svc.db.fetchone("SELECT status FROM penalties WHERE id = 1")
+    assert row is not None and row[0] == "submitted"
+
+
+async def test_submit_unit_option_offers_units(emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle) -> None:
+    choices = await emulator.autocomplete(guild.members["bob"], "penalty submit", "unit", "m")
+    assert "mi" in [c.value for c in choices]
