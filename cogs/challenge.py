@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -312,6 +313,10 @@ class Challenges(commands.Cog):
         names: dict[int, str] = {}
         for uid in ids:
             member = guild.get_member(uid) if guild else None
+            if member is None and guild is not None:
+                # Without the members intent nobody is cached: ask Discord (gone members stay unnamed).
+                with contextlib.suppress(discord.HTTPException):
+                    member = await guild.fetch_member(uid)
             user = member or self.bot.get_user(uid)
             names[uid] = user.display_name if user else f"member {str(uid)[-4:]}"
         return names
