@@ -3,11 +3,13 @@ posts (milestones, reminders, start, result with chart) with a manual clock and 
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from bot.render.chart import Series
 from bot.services import challenges as challenge_service
 from tests.e2e.challenge_support import (
     PNG_MAGIC,
@@ -578,8 +580,23 @@ async def test_member_text_never_pings_everyone_or_roles(
 # =================================================================================================
 
 
+@pytest.fixture
+def legends(bot_handle: BotHandle, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The legend of every result chart the bot draws (names of the participants' lines)."""
+    drawn: list[list[str]] = []
+    challenge_cog = sys.modules["cogs.challenge"]  # the module the bot loaded as an extension
+    real_chart = challenge_cog.progress_chart
+
+    def spy_chart(title: str, series: list[Series], *args: Any) -> bytes:
+        drawn.append([s.label for s in series])
+        return real_chart(title, series, *args)
+
+    monkeypatch.setattr(challenge_cog, "progress_chart", spy_chart)
+    return drawn
+
+
 async def test_2020_pushups_milestones_then_exactly_one_result_with_chart(
-    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle, legends: list[list[str]]
 ) -> None:
     alice, bob = guild.members["alice"], guild.members["bob"]
     clock = bot_handle.clock
@@ -614,6 +631,7 @@ async def test_2020_pushups_milestones_then_exactly_one_result_with_chart(
     chart = result.attachments[0]
     assert chart.filename == "challenge-1.png" and chart.data.startswith(PNG_MAGIC)
     assert result.embeds[0]["image"]["url"] == "attachment://challenge-1.png"
+    assert legends == [["alice", "bob"]]  # the chart's legend names the members
     assert (await challenge_row(bot_handle, guild, 1))["status"] == "finished"
 
     # Never again: more timer runs, a later clock, a restart.
@@ -622,6 +640,21 @@ async def test_2020_pushups_milestones_then_exactly_one_result_with_chart(
     await bot_handle.advance(timedelta(days=1))
     assert len(posts(emulator, guild, "general", "is over")) == 1
     assert len(posts(emulator, guild, "general", "reached the target")) == 1
+
+
+async def test_result_names_a_member_who_left_the_server_without_failing(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle, legends: list[list[str]]
+) -> None:
+    alice, carol = guild.members["alice"], guild.members["carol"]
+    await create(emulator, alice, target="100", duration="1h")
+    await emulator.invoke(carol, "challenge join", challenge=1)
+    await emulator.invoke(carol, "challenge log", amount="100")
+    emulator.remove_member(guild, carol)
+    await bot_handle.advance(timedelta(hours=1))
+    results = posts(emulator, guild, "general", "is over")
+    assert len(results) == 1 and results[0].attachments
+    assert f"✅ Made it: {carol.mention}" in results[0].content
+    assert legends == [["alice", f"member {str(carol.id)[-4:]}"]]
 
 
 async def test_result_is_posted_once_after_the_bot_was_down_at_the_deadline(
