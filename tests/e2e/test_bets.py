@@ -341,3 +341,21 @@ async def test_unit_options_offer_units(emulator: DiscordEmulator, guild: Guild,
     assert "km" in [c.value for c in choices]
     mine = await emulator.autocomplete(sam, "bet create", "my_unit", "rep")
     assert [c.value for c in mine] == ["reps"]
+
+
+async def test_bet_on_a_scheduled_challenge_locks_when_it_starts(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+) -> None:
+    sam, ana, ben = guild.members["alice"], guild.members["bob"], guild.members["carol"]
+    start = (bot_handle.clock.now() + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M")
+    await seed_challenge(emulator, sam, clock_starts_at_first_log=False, start=start)
+    message = bet_message(await propose(emulator, sam, ana, ben))
+    assert "locks <t:" in message.embed_text()
+    await emulator.click(ana, message, label="Accept")
+    await bot_handle.advance(timedelta(hours=2, minutes=1))
+    assert all(b.get("disabled") for b in message.buttons) and "locked" in message.embed_text()
+    await refused(emulator, bot_handle, ben, "bet accept", "locked", bet=1)
+    await refused(
+        emulator, bot_handle, sam, "bet create", "already started", challenge=1, side="for", **STAKE, opponent=ben
+    )
+    assert (await bet_row(bot_handle, guild))["status"] == "locked"
