@@ -42,7 +42,8 @@ async def snapshot(handle: BotHandle) -> Snapshot:
             " AND name != 'schema_migrations' ORDER BY name"
         )
     ]
-    return {t: [tuple(r) for r in await db.fetchall(f"SELECT * FROM {t} ORDER BY rowid")] for t in tables}
+    # Sorted in Python: some tables are WITHOUT ROWID.
+    return {t: sorted((tuple(r) for r in await db.fetchall(f"SELECT * FROM {t}")), key=repr) for t in tables}
 
 
 def public_messages(emulator: DiscordEmulator) -> list[Message]:

@@ -195,6 +195,17 @@ async def test_leave_stops_counting_but_keeps_the_logs(
     await refused(emulator, bot_handle, bob, "challenge log", "not in this challenge", amount="5", challenge=1)
 
 
+async def test_rejoining_after_leaving(emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle) -> None:
+    alice, bob = guild.members["alice"], guild.members["bob"]
+    await create(emulator, alice)
+    await emulator.invoke(bob, "challenge join", challenge=1)
+    await emulator.invoke(bob, "challenge leave", challenge=1)
+    res = await emulator.invoke(bob, "challenge join", challenge=1)
+    assert not res.ephemeral and "joined" in res.content
+    assert await participants(bot_handle, guild, 1) == [alice.id, bob.id]
+    await refused(emulator, bot_handle, bob, "challenge join", "already in", challenge=1)
+
+
 async def test_leave_refusals(emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle) -> None:
     alice, bob = guild.members["alice"], guild.members["bob"]
     await refused(emulator, bot_handle, bob, "challenge leave", "not in any open challenge")
@@ -766,6 +777,25 @@ async def test_attempt_clock_latest_start_refuses_late_starters(
     bot_handle.clock.advance(timedelta(minutes=61))
     await refused(emulator, bot_handle, bob, "challenge join", "latest start", challenge=1)
     await refused(emulator, bot_handle, alice, "challenge log", "latest start", amount="10")
+
+
+async def test_most_mode_ranks_by_total_and_the_highest_wins(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+) -> None:
+    alice, bob = guild.members["alice"], guild.members["bob"]
+    res = await create(emulator, alice, target=None, duration="2h", mode="most")
+    assert "Most pushups in 2 hours" in res.content
+    await emulator.invoke(bob, "challenge join", challenge=1)
+    await emulator.invoke(alice, "challenge log", amount="30")
+    await emulator.invoke(bob, "challenge log", amount="50")
+    status = await emulator.invoke(alice, "challenge status")
+    text = status.embed["description"]
+    assert f"**1.** {bob.mention} — 50 reps" in text and f"**2.** {alice.mention} — 30 reps" in text
+    await bot_handle.advance(timedelta(hours=2))
+    results = posts(emulator, guild, "general", "is over")
+    assert len(results) == 1
+    assert f"✅ Made it: {bob.mention}" in results[0].content
+    assert f"❌ Didn't make it: {alice.mention}" in results[0].content
 
 
 async def test_total_mode_team_milestones(emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle) -> None:
