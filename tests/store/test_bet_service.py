@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -407,3 +408,24 @@ async def test_bet_numbers_are_per_server(bet_svc: Services) -> None:
     b = await seed_bet(svc, here.row.no)
     c = await seed_bet(svc, there.row.no, guild_id=OTHER_GUILD)
     assert (a.row.no, b.row.no, c.row.no) == (1, 2, 1)
+
+
+async def test_concurrent_answers_and_finishes_take_turns(bet_svc: Services) -> None:
+    svc = bet_svc
+    challenge = await seed_challenge(svc)
+    bet = await seed_bet(svc, challenge.row.no)
+    results = await asyncio.gather(
+        service.accept(svc, GUILD, bet.row.no, ANA),
+        service.accept(svc, GUILD, bet.row.no, ANA),
+        service.accept(svc, GUILD, bet.row.no, BEN),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, UserError) for r in results) == 1  # the double click is refused once
+    await challenge_service.log(svc, GUILD, challenge.row.no, SAM, "2020")
+    clock(svc).advance(timedelta(hours=8))
+    done = await asyncio.gather(
+        *(challenge_service.finish(svc, challenge.row.id) for _ in range(3)), svc.timers.run_due()
+    )
+    assert done[:3].count(True) == 1
+    assert await count(svc, "penalties") == 2
+    assert (await kinds(svc)).count(service.ANN_SETTLED) == 1
