@@ -465,6 +465,8 @@ async def cancel(svc: Services, guild_id: int, no: int | None, actor_id: int, is
         raise NotAllowed(f"Only the creator of challenge #{row.no} or an admin can cancel it.")
     _check_open(row, "cancel")
     now = svc.now()
+    if now >= row.ends_at and not is_admin:  # before the deadline timer ran: the result stands (and its bets)
+        raise UserError(f"Challenge #{row.no} is over; its result stands, so you can't cancel it any more.")
     settings = await svc.guild_settings(guild_id)
     async with svc.db.transaction() as conn:
         if not await store.set_status(conn, row.id, ("scheduled", "active"), "cancelled", now, actor_id):
