@@ -522,6 +522,18 @@ async def test_cancel_refusals(
     await refused(emulator, bot_handle, alice, "challenge cancel", "cancelled", challenge=1)
 
 
+async def test_creator_cannot_cancel_once_the_end_has_passed(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+) -> None:
+    alice = guild.members["alice"]
+    await create(emulator, alice, target="100", duration="1h")
+    bot_handle.clock.advance(timedelta(hours=1))  # the deadline timer has not run yet
+    await refused(emulator, bot_handle, alice, "challenge cancel", "over", challenge=1)
+    await bot_handle.run_due()
+    results = posts(emulator, guild, "general", "is over")
+    assert len(results) == 1 and f"Didn't make it: {alice.mention}" in results[0].content
+
+
 async def test_an_admin_may_cancel_anyones_challenge(
     emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
 ) -> None:
