@@ -102,6 +102,8 @@ async def test_create_with_an_end_time_in_the_server_zone_and_without_joining(
         ({"duration": None, "end": "2020-01-01 10:00"}, "in the past"),
         ({"duration": None, "end": "2099-01-01 10:00"}, "too far in the future"),
         ({"duration": None, "end": "someday"}, "can't read"),
+        ({"duration": None, "start": "in 5h", "end": "in 2h"}, "after the start"),
+        ({"duration": None, "end": "in 400d"}, "too long"),
         ({"start": "2020-01-01 10:00"}, "start time is in the past"),
         ({"start": "whenever"}, "can't read"),
         ({"latest_start": "in 2h"}, "only applies"),
