@@ -88,6 +88,7 @@ class OpenApiValidator:
         self._registry: Registry[Any] = Registry().with_resource(_BASE_URI, resource)
         self._validator_cls = Draft202012Validator
         self._validators: dict[tuple[str, str], Any] = {}
+        self._results: dict[tuple[str, str, str], tuple[str, ...]] = {}
 
     def _validator(self, method: str, path: str) -> Any | None:
         key = (method, path)
@@ -104,7 +105,22 @@ class OpenApiValidator:
         return validator
 
     def validate(self, method: str, path: str, body: Any) -> list[str]:
-        """Problems found in `body` for the operation (empty when valid or not described)."""
+        """Problems found in `body` for the operation (empty when valid or not described).
+
+        Results are memoised per (operation, body): the bot sends the same command-sync body at
+        every start, and validating it takes a noticeable fraction of a second.
+        """
+        key = (method.lower(), path, json.dumps(body, sort_keys=True, separators=(",", ":")))
+        cached = self._results.get(key)
+        if cached is not None:
+            return list(cached)
+        problems = self._validate(method, path, body)
+        if len(self._results) >= 512:
+            self._results.pop(next(iter(self._results)))
+        self._results[key] = tuple(problems)
+        return problems
+
+    def _validate(self, method: str, path: str, body: Any) -> list[str]:
         validator = self._validator(method.lower(), path)
         if validator is None:
             return []
