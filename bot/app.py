@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -43,6 +44,7 @@ class FitbetBot(commands.Bot):
         self._announcers: dict[str, Announcer] = {}
         self._post_lock = asyncio.Lock()
         self._svc: Services | None = None
+        self._catch_up_task: asyncio.Task[None] | None = None
         self.catch_up_done = asyncio.Event()
 
     @property
@@ -84,7 +86,7 @@ class FitbetBot(commands.Bot):
         timers.start()
         pending = await timers.rearm()
         log.info("scheduler started with %d pending timer(s)", pending)
-        asyncio.get_running_loop().create_task(self._catch_up(), name="fitbet-catch-up")
+        self._catch_up_task = asyncio.get_running_loop().create_task(self._catch_up(), name="fitbet-catch-up")
 
     async def sync_commands(self) -> None:
         if self.settings.dev_guild_ids:
@@ -159,6 +161,11 @@ class FitbetBot(commands.Bot):
         return None
 
     async def close(self) -> None:
+        if self._catch_up_task is not None and not self._catch_up_task.done():
+            # Whatever it had not finished is still due in the database: the next start does it.
+            self._catch_up_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._catch_up_task
         if self._svc is not None:
             self._svc.timers.shutdown()
         await super().close()

@@ -26,6 +26,8 @@ def progress_chart(
 ) -> bytes:
     """Render synchronously; call it through asyncio.to_thread so the event loop stays free."""
     fig = Figure(figsize=(8, 4.5), dpi=100)
+    # Fixed margins: tight_layout would measure every label and costs more than the drawing itself.
+    fig.subplots_adjust(left=0.09, right=0.95, top=0.92, bottom=0.2)
     ax = fig.add_subplot()
     for line in series[:20]:
         xs = [start] + [t for t, _ in line.points]
@@ -40,12 +42,12 @@ def progress_chart(
     ax.set_ylim(bottom=0)
     ax.set_title(title[:80])
     ax.set_ylabel(unit)
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %H:%M"))
-    fig.autofmt_xdate()
+    ax.tick_params(axis="x", labelrotation=30, labelsize="small")
     ax.grid(True, alpha=0.3)
     if series or target is not None:
         ax.legend(loc="upper left", fontsize="small")
-    fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     return buffer.getvalue()
