@@ -170,6 +170,13 @@ class MiniClient(discord.Client):
             await interaction.user.send("psst")
             await interaction.response.send_message("sent", ephemeral=True)
 
+        @group.command(name="history", description="Reads channel history")
+        async def history(interaction: discord.Interaction, where: discord.TextChannel) -> None:
+            newest = [m.content async for m in where.history(limit=2)]
+            older = [m.content async for m in where.history(limit=10, before=discord.Object(id=where.last_message_id))]
+            fetched = await where.fetch_message(where.last_message_id or 0)
+            await interaction.response.send_message(f"{newest}|{older}|{fetched.content}", ephemeral=True)
+
         @admin.command(name="settle", description="Admins only")
         async def settle(interaction: discord.Interaction) -> None:
             await interaction.response.send_message("settled", ephemeral=True)
@@ -394,6 +401,26 @@ async def test_missing_permission_is_a_403_not_a_violation(
     res = await emulator.invoke(guild.members["alice"], "challenge announce", where=channel)
     assert res.ephemeral and emulator.messages(channel) == []
     assert [(r.method, r.status) for r in emulator.rejections] == [("POST", 403)]
+
+
+async def test_history_and_fetch(emulator: DiscordEmulator, guild: Guild, client: MiniClient) -> None:
+    channel = guild.channels["announcements"]
+    for who in ("alice", "bob", "carol"):
+        await emulator.invoke(guild.members[who], "challenge announce", where=channel)
+    res = await emulator.invoke(guild.members["alice"], "challenge history", where=channel)
+    carol, bob, alice = (f"hello {guild.members[n].mention}" for n in ("carol", "bob", "alice"))
+    assert res.content == f"{[carol, bob]}|{[bob, alice]}|{carol}"
+
+
+async def test_gateway_drop_and_resume(emulator: DiscordEmulator, guild: Guild, client: MiniClient) -> None:
+    first = emulator.sessions[-1]
+    await emulator.drop_connection(4000)
+    resumed = await emulator.wait_for_connection()
+    assert resumed is not first and resumed.session_id == first.session_id  # RESUME, not IDENTIFY
+    assert (await emulator.invoke(guild.members["alice"], "challenge status", challenge="1")).content
+    await emulator.request_reconnect()
+    await emulator.wait_until(lambda: emulator.connected and resumed not in emulator.sessions)
+    assert (await emulator.invoke(guild.members["bob"], "challenge status", challenge="2")).content
 
 
 async def test_rate_limited_channel_post_is_retried(

@@ -493,6 +493,18 @@ class DiscordEmulator:
         self.violations.clear()
         return found
 
+    async def drop_connection(self, code: int = 4000) -> None:
+        """Close the bot's gateway connection like a network hiccup (4000: discord.py reconnects
+        and RESUMEs; 4004 etc. are fatal). Wait for the comeback with `wait_for_connection()`."""
+        for session in self._live_sessions():
+            await session.ws.close(code=code, message=b"emulator dropped the connection")
+            await session.closed.wait()
+
+    async def request_reconnect(self) -> None:
+        """Send op 7 RECONNECT: discord.py closes the connection and RESUMEs on a new one."""
+        for session in self._live_sessions():
+            await session.send(7, None)
+
     @property
     def connected(self) -> bool:
         return any(s.identified.is_set() and not s.closed.is_set() for s in self._sessions)
