@@ -17,6 +17,7 @@ from bot.render.limits import CHOICE_NAME_MAX, truncate
 from bot.render.message import Outgoing
 from bot.services import bets as service
 from bot.services.bets import BetView, OpponentInfo
+from bot.store import announcements
 from bot.store import bets as store
 from bot.store.announcements import AnnouncementRow
 from cogs.challenge import any_challenge_autocomplete, unit_autocomplete
@@ -117,13 +118,7 @@ class VoteButton(
             result = await service.vote(svc, row, interaction.user.id, self.side)
             view = result.view
             await interaction.response.edit_message(embeds=[render.bet_embed(view)], view=vote_buttons(view))
-            if result.settled:
-                text = "Both sides agree — the bet is settled."
-            elif result.disputed:
-                text = "The two sides disagree. Talk it over and press again, or ask an admin who isn't in it."
-            else:
-                text = f"Noted: {render.claim(view, Side(self.side))}. Waiting for the other side."
-            await interaction.followup.send(text, ephemeral=True)
+            await interaction.followup.send(_vote_text(result, self.side), ephemeral=True)
             await fitbet(interaction).post_announcements()
             await refresh_bet_message(fitbet(interaction), view)
         except Exception as exc:
@@ -147,6 +142,14 @@ def vote_buttons(view: BetView) -> discord.ui.View:
     return buttons
 
 
+def _vote_text(result: service.VoteResult, side: str) -> str:
+    if result.settled:
+        return "Both sides agree — the bet is settled."
+    if result.disputed:
+        return "The two sides disagree. Talk it over and vote again, or ask an admin who isn't in it."
+    return f"Noted: {render.claim(result.view, Side(side))}. Waiting for the other side."
+
+
 def _answer_text(view: BetView, accepted: bool) -> str:
     if accepted:
         return f"🤝 You're in bet #{view.row.no}. Good luck!"
@@ -163,6 +166,24 @@ async def refresh_bet_message(bot: FitbetBot, view: BetView) -> None:
         await channel.get_partial_message(row.message_id).edit(embeds=[render.bet_embed(view)], view=bet_buttons(view))
     except discord.HTTPException:
         log.warning("could not update the message of bet %s", row.id, exc_info=True)
+    if row.is_manual and view.status is not BetStatus.LOCKED:
+        await _close_vote_message(bot, view)
+
+
+async def _close_vote_message(bot: FitbetBot, view: BetView) -> None:
+    """Once a manual bet is decided (or voided), its vote buttons go grey."""
+    where = await announcements.message_id_for(bot.svc.db, service.ANN_DECIDE, view.row.id)
+    if where is None:
+        return
+    channel_id, message_id = where
+    try:
+        await (
+            bot.get_partial_messageable(channel_id, guild_id=view.row.guild_id)
+            .get_partial_message(message_id)
+            .edit(embeds=[render.bet_embed(view)], view=vote_buttons(view))
+        )
+    except discord.HTTPException:
+        log.warning("could not update the vote message of bet %s", view.row.id, exc_info=True)
 
 
 # --------------------------------------------------------------------------- autocomplete
@@ -291,6 +312,23 @@ class BetCommands(app_commands.Group, name="bet", description="Bets on challenge
         view = await service.decline(services(interaction), guild_id(interaction), bet, interaction.user.id)
         await reply_text(interaction, _answer_text(view, False))
         await refresh_bet_message(fitbet(interaction), view)
+
+    @app_commands.command(name="vote", description="A bet without a challenge: say how it ended.")
+    @app_commands.describe(bet="Which bet", outcome="What happened")
+    @app_commands.choices(
+        outcome=[
+            app_commands.Choice(name="it happened", value=Side.FOR.value),
+            app_commands.Choice(name="it didn't happen", value=Side.AGAINST.value),
+        ]
+    )
+    @app_commands.autocomplete(bet=bet_autocomplete)
+    async def vote(self, interaction: discord.Interaction[Any], bet: BetNo, outcome: str) -> None:
+        svc = services(interaction)
+        row = await service.resolve(svc, guild_id(interaction), bet)
+        result = await service.vote(svc, row, interaction.user.id, outcome)
+        await reply_text(interaction, _vote_text(result, outcome))
+        await fitbet(interaction).post_announcements()
+        await refresh_bet_message(fitbet(interaction), result.view)
 
 
 # --------------------------------------------------------------------------- the cog

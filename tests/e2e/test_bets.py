@@ -359,3 +359,36 @@ async def test_bet_on_a_scheduled_challenge_locks_when_it_starts(
         emulator, bot_handle, sam, "bet create", "already started", challenge=1, side="for", **STAKE, opponent=ben
     )
     assert (await bet_row(bot_handle, guild))["status"] == "locked"
+
+
+async def test_vote_command_settles_a_manual_bet_and_refuses_outsiders(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+) -> None:
+    sam, ana, carol = guild.members["alice"], guild.members["bob"], guild.members["carol"]
+    decide = (bot_handle.clock.now() + timedelta(hours=3)).strftime("%Y-%m-%d %H:%M")
+    message = bet_message(
+        await emulator.invoke(
+            sam,
+            "bet create",
+            side="against",
+            stake="plank",
+            amount="5",
+            unit="min",
+            opponent=ana,
+            description="It rains on Saturday",
+            decide_at=decide,
+        )
+    )
+    await refused(emulator, bot_handle, sam, "bet vote", "isn't waiting for a result", bet=1, outcome="for")
+    await emulator.click(ana, message, label="Accept")
+    await bot_handle.advance(timedelta(hours=3, minutes=1))
+    await refused(emulator, bot_handle, carol, "bet vote", "Only the members in this bet", bet=1, outcome="for")
+    first = await emulator.invoke(sam, "bet vote", bet=1, outcome="against")
+    assert first.ephemeral and "Waiting for the other side" in first.content
+    second = await emulator.invoke(ana, "bet vote", bet=1, outcome="against")
+    assert second.ephemeral and "settled" in second.content
+    [post] = channel_posts(emulator, guild, "is settled")
+    assert post.pinged_user_ids == {sam.id, ana.id} and "plank 5 min" in post.content
+    assert "settled" in message.embed_text()
+    [ask] = channel_posts(emulator, guild, "Time to decide")
+    assert all(b.get("disabled") for b in ask.buttons)  # settled by command: the vote buttons go grey
