@@ -882,6 +882,8 @@ class DiscordEmulator:
             return
         needed = int(required)
         have = member.base_permissions()
+        if have == Permission.ALL:  # owner and Administrator see every command
+            return
         if needed == 0 or (have & needed) != needed:
             raise DriverError(
                 f"/{path} is hidden from {member.name} (default_member_permissions={needed}); "
@@ -1019,6 +1021,10 @@ class DiscordEmulator:
             raise DriverError(f"{member.name} is not a member of {guild.name!r} any more")
         if channel.guild_id != guild.id:
             raise DriverError(f"channel {channel.name!r} is not in {guild.name!r}")
+        uses_commands = kind in (INTERACTION_APPLICATION_COMMAND, INTERACTION_AUTOCOMPLETE)
+        needed = Permission.VIEW_CHANNEL | (Permission.USE_APPLICATION_COMMANDS if uses_commands else 0)
+        if member.permissions_in(channel) & needed != needed:
+            raise DriverError(f"{member.name} cannot see or use application commands in #{channel.name}")
         interaction_id = next_id()
         token = "emu-" + secrets.token_urlsafe(48)
         bot_member = guild.bot_member
