@@ -11,6 +11,7 @@ import aiosqlite
 from bot import faults
 from bot.domain import challenges as rules_mod
 from bot.domain.challenges import ChallengeRules, ChallengeStatus, LogEntry, Mode, Standings
+from bot.domain.guild_settings import GuildSettings
 from bot.domain.timeparse import parse_duration, parse_local_datetime
 from bot.domain.units import (
     Unit,
@@ -82,22 +83,6 @@ def rules_of(row: ChallengeRow) -> ChallengeRules:
     )
 
 
-def _entries(logs: list[LogRow]) -> list[LogEntry]:
-    return [LogEntry(user_id=log.user_id, amount=log.amount, at=log.logged_at) for log in logs]
-
-
-async def _first_logs(db: aiosqlite.Connection | object, challenge_id: int) -> dict[int, datetime]:
-    """When each attempt clock started: the first log ever, even if it was undone later."""
-    from bot.store.codec import from_db
-
-    async with db.execute(  # type: ignore[attr-defined]
-        "SELECT user_id, MIN(logged_at) AS first FROM logs WHERE challenge_id = ? GROUP BY user_id",
-        (challenge_id,),
-    ) as cur:
-        rows = await cur.fetchall()
-    return {r["user_id"]: from_db(r["first"]) for r in rows}
-
-
 async def resolve(svc: Services, guild_id: int, no: int | None) -> ChallengeRow:
     if no is None:
         raise UserError("Pick a challenge (start typing its name or number).")
@@ -124,18 +109,30 @@ async def resolve_for_member(svc: Services, guild_id: int, no: int | None, user_
     raise UserError("You're in several challenges; pick one with the `challenge` option.")
 
 
+def _point_entries(points: list[tuple[int, int, datetime]]) -> list[LogEntry]:
+    return [LogEntry(user_id=user_id, amount=amount, at=at) for user_id, amount, at in points]
+
+
 async def view(svc: Services, row: ChallengeRow, *, now: datetime | None = None) -> ChallengeView:
     now = now or svc.now()
     settings = await svc.guild_settings(row.guild_id)
     rules = rules_of(row)
     people = await store.participants(svc.db, row.id)
-    logs = await store.logs(svc.db, row.id)
-    first = await _first_logs(svc.db, row.id)
-    struck = await svc.db.fetchone(
-        "SELECT COUNT(*) FROM logs WHERE challenge_id = ? AND struck_at IS NOT NULL", (row.id,)
-    )
+    logged = await store.log_points(svc.db, row.id)
     at = min(now, row.ends_at) if row.status == "finished" else now
-    board = rules_mod.standings(rules, [p.user_id for p in people], _entries(logs), at, first)
+    board = rules_mod.standings(rules, [p.user_id for p in people], _point_entries(logged.points), at, logged.first)
+    return _make_view(row, rules, settings, people, board, now, logged.struck)
+
+
+def _make_view(
+    row: ChallengeRow,
+    rules: ChallengeRules,
+    settings: GuildSettings,
+    people: list[ParticipantRow],
+    board: Standings,
+    now: datetime,
+    struck: int,
+) -> ChallengeView:
     return ChallengeView(
         row=row,
         rules=rules,
@@ -144,7 +141,7 @@ async def view(svc: Services, row: ChallengeRow, *, now: datetime | None = None)
         standings=board,
         now=now,
         tz_name=settings.timezone,
-        struck_logs=struck[0] if struck else 0,
+        struck_logs=struck,
     )
 
 
@@ -329,11 +326,15 @@ async def log(
         fresh = await store.get(conn, row.id)
         assert fresh is not None
         people = await store.participants(conn, row.id)
-        first = await _first_logs(conn, row.id)
+        # One read of the logs serves the standings before and after this log and the view returned
+        # (reading them three times made a log cost O(3n) in the challenge's logs; docs/benchmarks.md).
+        logged = await store.log_points(conn, row.id)
+        first = dict(logged.first)
         is_participant = any(p.user_id == user_id for p in people)
         rules_mod.check_can_log(rules, ChallengeStatus(fresh.status), is_participant, first.get(user_id), now)
         ids = [p.user_id for p in people]
-        before = rules_mod.standings(rules, ids, _entries(await store.logs(conn, row.id)), now, first)
+        entries = _point_entries(logged.points)
+        before = rules_mod.standings(rules, ids, entries, now, first)
         entry = await store.add_log(
             conn, row.id, user_id, base, _decimal_text(entered), entered_unit.symbol, clean, proof_url, now
         )
@@ -341,7 +342,9 @@ async def log(
             for hook in svc.on_challenge_started:
                 await hook(conn, fresh, now)
         first.setdefault(user_id, now)
-        after = rules_mod.standings(rules, ids, _entries(await store.logs(conn, row.id)), now, first)
+        # The new log sorts as `ORDER BY logged_at, id` would put it (stable sort: after equal times).
+        entries = sorted([*entries, LogEntry(user_id=user_id, amount=base, at=entry.logged_at)], key=lambda e: e.at)
+        after = rules_mod.standings(rules, ids, entries, now, first)
         settings = await svc.guild_settings(guild_id)
         channel = settings.announce_channel(row.channel_id)
         await _queue_milestones(conn, row, people, before, after, user_id, channel, now)
@@ -356,7 +359,8 @@ async def log(
     )
     if rules.mode is Mode.TOTAL:
         reached_now = after.reached_at is not None and before.reached_at is None
-    current = await view(svc, row, now=now)
+    # What view() would read again now: the same participants, logs and first logs, so the same standings.
+    current = _make_view(row, rules, settings, people, after, now, logged.struck)
     elapsed = mine_after.elapsed_to_target if mine_after is not None else None
     if rules.mode is Mode.TOTAL and after.reached_at is not None:
         elapsed = after.reached_at - rules.starts_at
@@ -542,8 +546,8 @@ async def finish(svc: Services, challenge_id: int) -> bool:
             return False
         rules = rules_of(row)
         people = await store.participants(conn, row.id)
-        first = await _first_logs(conn, row.id)
-        results = rules_mod.outcome(rules, [p.user_id for p in people], _entries(await store.logs(conn, row.id)), first)
+        logged = await store.log_points(conn, row.id)
+        results = rules_mod.outcome(rules, [p.user_id for p in people], _point_entries(logged.points), logged.first)
         if not await store.set_status(conn, row.id, ("scheduled", "active"), "finished", now):
             return False
         for result in results.values():

@@ -301,6 +301,35 @@ async def logs(db: Database | aiosqlite.Connection, challenge_id: int, *, includ
     return [_log(r) for r in rows]
 
 
+@dataclass(frozen=True)
+class LogPoints:
+    """What standings need from a challenge's logs, read in one query (no LogRow per log)."""
+
+    points: list[tuple[int, int, datetime]]  # (user_id, amount, logged_at) of counted logs, oldest first
+    first: dict[int, datetime]  # each member's first log ever, struck ones included (attempt clocks)
+    struck: int  # how many logs were struck
+
+
+async def log_points(db: Database | aiosqlite.Connection, challenge_id: int) -> LogPoints:
+    async with db.execute(
+        "SELECT user_id, amount, logged_at, struck_at IS NOT NULL FROM logs WHERE challenge_id = ?"
+        " ORDER BY logged_at, id",
+        (challenge_id,),
+    ) as cur:
+        rows = await cur.fetchall()
+    points: list[tuple[int, int, datetime]] = []
+    first: dict[int, datetime] = {}
+    struck = 0
+    for user_id, amount, logged_at, is_struck in rows:
+        at = from_db(logged_at)
+        first.setdefault(user_id, at)
+        if is_struck:
+            struck += 1
+        else:
+            points.append((user_id, amount, at))
+    return LogPoints(points, first, struck)
+
+
 async def last_log(conn: aiosqlite.Connection, challenge_id: int, user_id: int) -> LogRow | None:
     async with conn.execute(
         "SELECT * FROM logs WHERE challenge_id = ? AND user_id = ? AND struck_at IS NULL"
