@@ -386,8 +386,9 @@ async def _queue_milestones(
     channel_id: int,
     now: datetime,
 ) -> None:
+    # One log that jumps several marks is announced once, at the highest mark it reached.
     if row.mode == Mode.TOTAL.value:
-        for mark in rules_mod.milestones_crossed(before.percent, after.percent):
+        for mark in rules_mod.milestones_crossed(before.percent, after.percent)[-1:]:
             await announcements.queue(
                 conn, row.guild_id, ANN_TOTAL_MILESTONE.format(mark=mark), row.id, channel_id, now
             )
@@ -396,7 +397,7 @@ async def _queue_milestones(
     if was is None or now_row is None:
         return
     me = next(p for p in people if p.user_id == user_id)
-    for mark in rules_mod.milestones_crossed(was.percent, now_row.percent):
+    for mark in rules_mod.milestones_crossed(was.percent, now_row.percent)[-1:]:
         await announcements.queue(conn, row.guild_id, ANN_MILESTONE.format(mark=mark), me.rowid, channel_id, now)
 
 
