@@ -81,28 +81,33 @@ def _totals(rows: list, distance_unit: str) -> dict[int, list[Total]]:  # type: 
     return out
 
 
-async def _records(svc: Services, guild_id: int, since: datetime | None, activity: str | None) -> dict[int, Record]:
+async def _records(
+    svc: Services, guild_id: int, since: datetime | None, activity: str | None, user_id: int | None = None
+) -> dict[int, Record]:
+    """Everyone's records in the server, or only `user_id`'s."""
     settings = await svc.guild_settings(guild_id)
     recs: dict[int, Record] = {}
 
-    def rec(user_id: int) -> Record:
-        return recs.setdefault(user_id, Record(user_id))
+    def rec(uid: int) -> Record:
+        return recs.setdefault(uid, Record(uid))
 
-    for uid, (won, lost) in (await records.bet_counts(svc.db, guild_id, since)).items():
+    for uid, (won, lost) in (await records.bet_counts(svc.db, guild_id, since, user_id)).items():
         rec(uid).bets_won, rec(uid).bets_lost = won, lost
-    for uid, (done, failed) in (await records.challenge_counts(svc.db, guild_id, since)).items():
+    for uid, (done, failed) in (await records.challenge_counts(svc.db, guild_id, since, user_id)).items():
         rec(uid).challenges_completed, rec(uid).challenges_failed = done, failed
-    for uid, (owed, done, overdue) in (await records.penalty_counts(svc.db, guild_id, svc.now(), since)).items():
+    for uid, (owed, done, overdue) in (
+        await records.penalty_counts(svc.db, guild_id, svc.now(), since, user_id)
+    ).items():
         r = rec(uid)
         r.penalties_owed, r.penalties_done, r.penalties_overdue = owed, done, overdue
-    rows = await records.activity_totals(svc.db, guild_id, since, activity=activity)
+    rows = await records.activity_totals(svc.db, guild_id, since, user_id=user_id, activity=activity)
     for uid, totals in _totals(rows, settings.distance_unit).items():
         rec(uid).totals = totals
     return recs
 
 
 async def stats(svc: Services, guild_id: int, user_id: int) -> Record:
-    rec = (await _records(svc, guild_id, None, None)).get(user_id, Record(user_id))
+    rec = (await _records(svc, guild_id, None, None, user_id)).get(user_id, Record(user_id))
     rec.bests = await personal_bests(svc, guild_id, user_id)
     return rec
 

@@ -21,40 +21,65 @@ _BET_SIDES = """
 """
 
 
-async def bet_counts(db: Database, guild_id: int, since: datetime | None) -> dict[int, tuple[int, int]]:
-    """user_id → (won, lost) over settled bets."""
+# Optional filters are added as fixed SQL fragments rather than `(? IS NULL OR col = ?)`, which keeps
+# SQLite from using an index for them (a member's /stats scanned the whole server; docs/benchmarks.md).
+
+
+async def bet_counts(
+    db: Database, guild_id: int, since: datetime | None, user_id: int | None = None
+) -> dict[int, tuple[int, int]]:
+    """user_id → (won, lost) over settled bets (one member's only, with `user_id`)."""
+    where, params = "", [guild_id]
+    if since is not None:
+        where += " AND settled_at >= ?"
+        params.append(to_db(since))
+    if user_id is not None:
+        where += " AND user_id = ?"
+        params.append(user_id)
     rows = await db.fetchall(
         f"SELECT user_id, SUM(side = winning_side) AS won, SUM(side != winning_side) AS lost"  # noqa: S608
-        f" FROM ({_BET_SIDES}) WHERE guild_id = ? AND status = 'settled' AND (? IS NULL OR settled_at >= ?)"
-        " GROUP BY user_id",
-        (guild_id, _since(since), _since(since)),
+        f" FROM ({_BET_SIDES}) WHERE guild_id = ? AND status = 'settled'{where} GROUP BY user_id",
+        tuple(params),
     )
     return {r["user_id"]: (r["won"] or 0, r["lost"] or 0) for r in rows}
 
 
-async def challenge_counts(db: Database, guild_id: int, since: datetime | None) -> dict[int, tuple[int, int]]:
+async def challenge_counts(
+    db: Database, guild_id: int, since: datetime | None, user_id: int | None = None
+) -> dict[int, tuple[int, int]]:
     """user_id → (completed, failed) over finished challenges."""
+    where, params = "", [guild_id]
+    if since is not None:
+        where += " AND c.finished_at >= ?"
+        params.append(to_db(since))
+    if user_id is not None:
+        where += " AND p.user_id = ?"
+        params.append(user_id)
     rows = await db.fetchall(
-        "SELECT p.user_id, SUM(p.result = 'succeeded') AS done, SUM(p.result = 'failed') AS failed"
+        "SELECT p.user_id, SUM(p.result = 'succeeded') AS done, SUM(p.result = 'failed') AS failed"  # noqa: S608
         " FROM participants p JOIN challenges c ON c.id = p.challenge_id"
         " WHERE c.guild_id = ? AND c.status = 'finished' AND p.left_at IS NULL AND p.result IS NOT NULL"
-        " AND (? IS NULL OR c.finished_at >= ?) GROUP BY p.user_id",
-        (guild_id, _since(since), _since(since)),
+        f"{where} GROUP BY p.user_id",
+        tuple(params),
     )
     return {r["user_id"]: (r["done"] or 0, r["failed"] or 0) for r in rows}
 
 
 async def penalty_counts(
-    db: Database, guild_id: int, now: datetime, since: datetime | None
+    db: Database, guild_id: int, now: datetime, since: datetime | None, user_id: int | None = None
 ) -> dict[int, tuple[int, int, int]]:
     """user_id → (open and not yet due, done, overdue)."""
+    where, params = "", [to_db(now), _since(since), _since(since), to_db(now), guild_id]
+    if user_id is not None:
+        where = " AND debtor_id = ?"
+        params.append(user_id)
     rows = await db.fetchall(
-        "SELECT debtor_id,"
+        "SELECT debtor_id,"  # noqa: S608
         " SUM(status IN ('owed', 'submitted') AND due_at > ?) AS owed,"
         " SUM(status = 'verified' AND (? IS NULL OR verified_at >= ?)) AS done,"
         " SUM(status IN ('owed', 'submitted') AND due_at <= ?) AS overdue"
-        " FROM penalties WHERE guild_id = ? GROUP BY debtor_id",
-        (to_db(now), _since(since), _since(since), to_db(now), guild_id),
+        f" FROM penalties WHERE guild_id = ?{where} GROUP BY debtor_id",
+        tuple(params),
     )
     return {r["debtor_id"]: (r["owed"] or 0, r["done"] or 0, r["overdue"] or 0) for r in rows}
 
@@ -62,16 +87,32 @@ async def penalty_counts(
 async def activity_totals(
     db: Database, guild_id: int, since: datetime | None, user_id: int | None = None, activity: str | None = None
 ) -> list[aiosqlite.Row]:
-    """(user_id, activity, unit, total in base units) over counted logs of current participants."""
+    """(user_id, activity, unit, total in base units) over counted logs of current participants.
+
+    All time: from `log_totals` (one row per participant, kept by triggers); a period: from the logs."""
+    where, params = "", [guild_id]
+    if user_id is not None:
+        where += " AND p.user_id = ?"
+        params.append(user_id)
+    if activity is not None:
+        where += " AND LOWER(c.activity) = LOWER(?)"
+        params.append(activity)
+    if since is None:
+        return await db.fetchall(
+            "SELECT p.user_id, LOWER(c.activity) AS activity, c.unit, SUM(t.total) AS total"  # noqa: S608
+            " FROM participants p JOIN challenges c ON c.id = p.challenge_id"
+            " JOIN log_totals t ON t.challenge_id = p.challenge_id AND t.user_id = p.user_id"
+            " WHERE c.guild_id = ? AND c.status != 'cancelled' AND p.left_at IS NULL AND t.total > 0"
+            f"{where} GROUP BY p.user_id, LOWER(c.activity), c.unit",
+            tuple(params),
+        )
     return await db.fetchall(
-        "SELECT l.user_id, LOWER(c.activity) AS activity, c.unit, SUM(l.amount) AS total"
-        " FROM logs l JOIN challenges c ON c.id = l.challenge_id"
-        " JOIN participants p ON p.challenge_id = c.id AND p.user_id = l.user_id AND p.left_at IS NULL"
-        " WHERE c.guild_id = ? AND l.struck_at IS NULL AND c.status != 'cancelled'"
-        " AND (? IS NULL OR l.logged_at >= ?) AND (? IS NULL OR l.user_id = ?)"
-        " AND (? IS NULL OR LOWER(c.activity) = LOWER(?))"
-        " GROUP BY l.user_id, LOWER(c.activity), c.unit",
-        (guild_id, _since(since), _since(since), user_id, user_id, activity, activity),
+        "SELECT p.user_id, LOWER(c.activity) AS activity, c.unit, SUM(l.amount) AS total"  # noqa: S608
+        " FROM participants p JOIN challenges c ON c.id = p.challenge_id"
+        " JOIN logs l ON l.challenge_id = p.challenge_id AND l.user_id = p.user_id"
+        " WHERE c.guild_id = ? AND c.status != 'cancelled' AND p.left_at IS NULL AND l.struck_at IS NULL"
+        f" AND l.logged_at >= ?{where} GROUP BY p.user_id, LOWER(c.activity), c.unit",
+        (params[0], to_db(since), *params[1:]),
     )
 
 
