@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.machine import describe
+from benchmarks.machine import describe, load_average
 from benchmarks.report import Section, Table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,10 +58,13 @@ def _summary(sections: list[Section]) -> Table:
     return t
 
 
-def _markdown(sections: list[Section], quick: bool, started: datetime, seconds: float, argv: list[str]) -> str:
+def _markdown(
+    sections: list[Section], quick: bool, started: datetime, seconds: float, argv: list[str], loads: tuple[str, str]
+) -> str:
     machine = Table(["", ""])
     for k, v in describe():
         machine.add(k, v)
+    machine.add("load average 1/5/15 min, start → end of run", f"{loads[0]} → {loads[1]}")
     command = "make bench" if not argv else "python -m benchmarks " + " ".join(argv)
     out = [
         "# Benchmarks",
@@ -101,13 +104,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--only takes numbers from 1 to 5")
     logging.basicConfig(level=logging.ERROR)  # the emulator's expected 429/ack warnings stay quiet
     started = datetime.now(UTC)
+    load_start = load_average()
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="fitbet-bench-") as tmp:
         sections = _run(only, Path(tmp), args.quick)
     seconds = time.perf_counter() - t0
     print(_summary(sections).text())
     if not args.no_write:
-        args.output.write_text(_markdown(sections, args.quick, started, seconds, args_list), encoding="utf-8")
+        loads = (load_start, load_average())
+        text = _markdown(sections, args.quick, started, seconds, args_list, loads)
+        args.output.write_text(text, encoding="utf-8")
         print(f"\nwritten: {args.output}")
     return 0
 

@@ -40,6 +40,15 @@ def _version(name: str) -> str:
         return "not installed"
 
 
+def load_average() -> str:
+    """The 1/5/15-minute load averages: other work on the machine skews every number."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
 def describe() -> list[tuple[str, str]]:
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     rows = [
