@@ -665,7 +665,7 @@ class DiscordEmulator:
         cmd, chain, leaf_defs = self._find_command(guild, command)
         self._check_visible(member, cmd, command, permission_override)
         resolved: JSON = {}
-        leaf_options = self._build_options(guild, command, leaf_defs, values, resolved, focused=None)
+        leaf_options = self._build_options(member, channel, command, leaf_defs, values, resolved, focused=None)
         data: JSON = {"id": cmd["id"], "name": cmd["name"], "type": 1}
         nested = self._nest(chain, leaf_options)
         if nested:
@@ -704,7 +704,9 @@ class DiscordEmulator:
             raise DriverError(f"option {option!r} of /{command} has no autocomplete")
         values[option_def["name"]] = value
         resolved: JSON = {}
-        leaf_options = self._build_options(guild, command, leaf_defs, values, resolved, focused=option_def["name"])
+        leaf_options = self._build_options(
+            member, channel, command, leaf_defs, values, resolved, focused=option_def["name"]
+        )
         data: JSON = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": self._nest(chain, leaf_options)}
         if resolved:
             data["resolved"] = resolved
@@ -900,7 +902,8 @@ class DiscordEmulator:
 
     def _build_options(
         self,
-        guild: Guild,
+        member: Member,
+        channel: Channel,
         path: str,
         defs: list[JSON],
         values: Mapping[str, Any],
@@ -927,12 +930,15 @@ class DiscordEmulator:
                 {
                     "name": name,
                     "type": option["type"],
-                    "value": self._option_value(guild, path, option, given[name], resolved),
+                    "value": self._option_value(member, channel, path, option, given[name], resolved),
                 }
             )
         return out
 
-    def _option_value(self, guild: Guild, path: str, option: JSON, value: Any, resolved: JSON) -> Any:
+    def _option_value(
+        self, invoker: Member, channel: Channel, path: str, option: JSON, value: Any, resolved: JSON
+    ) -> Any:
+        guild = invoker.guild
         kind = option["type"]
         name = option["name"]
         where = f"/{path} option {name!r}"
@@ -968,9 +974,7 @@ class DiscordEmulator:
             resolved.setdefault("users", {})[str(user.id)] = user.to_payload()
             member = guild.member(user)
             if member is not None:
-                resolved.setdefault("members", {})[str(user.id)] = member.to_payload(
-                    with_user=False, channel=guild.default_channel
-                )
+                resolved.setdefault("members", {})[str(user.id)] = member.to_payload(with_user=False, channel=channel)
             return str(user.id)
         if kind == 7:
             if not isinstance(value, Channel) or value.guild_id != guild.id:
@@ -979,8 +983,7 @@ class DiscordEmulator:
             if allowed_types and value.type not in allowed_types:
                 raise DriverError(f"{where} only accepts channel types {allowed_types}")
             payload = value.to_payload()
-            bot = guild.bot_member
-            payload["permissions"] = str(bot.permissions_in(value) if bot else 0)
+            payload["permissions"] = str(invoker.permissions_in(value))
             resolved.setdefault("channels", {})[str(value.id)] = payload
             return str(value.id)
         if kind in (8, 9):
