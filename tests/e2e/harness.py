@@ -182,7 +182,8 @@ class BotHandle:
         self._bot = bot
         mark = time.monotonic()
         guilds = self.guilds if self.guilds is not None else list(self.emulator.guilds)
-        self._task = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()), name="e2e-bot")
+        token = settings.discord_token.get_secret_value() if settings.discord_token else ""
+        self._task = asyncio.create_task(bot.start(token), name="e2e-bot")
         self.starts += 1
 
         async def ready() -> None:

@@ -147,7 +147,7 @@ class MiniClient(discord.Client):
             async def chosen(inner: discord.Interaction) -> None:
                 await inner.response.edit_message(content=f"unit {select.values[0]}", view=None)
 
-            select.callback = chosen  # type: ignore[method-assign]
+            select.callback = chosen  # type: ignore[method-assign, assignment]
             view.add_item(select)
             await interaction.response.send_message("pick a unit", view=view)
 
@@ -173,8 +173,9 @@ class MiniClient(discord.Client):
         @group.command(name="history", description="Reads channel history")
         async def history(interaction: discord.Interaction, where: discord.TextChannel) -> None:
             newest = [m.content async for m in where.history(limit=2)]
-            older = [m.content async for m in where.history(limit=10, before=discord.Object(id=where.last_message_id))]
-            fetched = await where.fetch_message(where.last_message_id or 0)
+            last = where.last_message_id or 0
+            older = [m.content async for m in where.history(limit=10, before=discord.Object(id=last))]
+            fetched = await where.fetch_message(last)
             await interaction.response.send_message(f"{newest}|{older}|{fetched.content}", ephemeral=True)
 
         @admin.command(name="settle", description="Admins only")
