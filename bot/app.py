@@ -137,16 +137,48 @@ class FitbetBot(commands.Bot):
                             continue
                     await announcements.mark_attempted(self.svc.db, row.id, self.clock.now())
                     faults.point("post:before_send")
-                    sent = await channel.send(**message.send_kwargs())
+                    sent = await self._send_or_fall_back(channel, message, row)
                     faults.point("post:after_send")
-                    await announcements.mark_posted(self.svc.db, row.id, sent.id, self.clock.now())
+                    await announcements.mark_posted(
+                        self.svc.db, row.id, None if sent is None else sent.id, self.clock.now()
+                    )
                     faults.point("post:after_mark")
-                    posted += 1
+                    posted += sent is not None
                 except discord.HTTPException:
                     log.exception("could not post announcement %s (%s:%s)", row.id, row.kind, row.ref_id)
                 except Exception:
                     log.exception("announcement %s (%s:%s) failed", row.id, row.kind, row.ref_id)
             return posted
+
+    async def _send_or_fall_back(
+        self, channel: discord.PartialMessageable, message: Outgoing, row: AnnouncementRow
+    ) -> discord.Message | None:
+        """Send; if the channel refuses us for good (deleted, no permission), use the fallback channel.
+
+        None means undeliverable: it is logged and not retried forever. Other errors propagate and
+        the announcement stays queued for the next run.
+        """
+        try:
+            return await channel.send(**message.send_kwargs())
+        except (discord.Forbidden, discord.NotFound) as exc:
+            fallback = message.fallback_channel_id
+            if fallback is None or fallback == row.channel_id:
+                log.error(
+                    "announcement %s (%s:%s) undeliverable in channel %s: %s",
+                    row.id,
+                    row.kind,
+                    row.ref_id,
+                    row.channel_id,
+                    exc,
+                )
+                return None
+            log.warning("channel %s refused announcement %s (%s); posting in %s", row.channel_id, row.id, exc, fallback)
+        other = self.get_partial_messageable(fallback, guild_id=row.guild_id)
+        try:
+            return await other.send(**message.send_kwargs())
+        except (discord.Forbidden, discord.NotFound) as exc:
+            log.error("announcement %s (%s:%s) undeliverable: %s", row.id, row.kind, row.ref_id, exc)
+            return None
 
     async def _find_posted(self, channel: discord.PartialMessageable, message: Outgoing) -> int | None:
         """The id of a recent message of ours with the same content, if the channel shows one."""

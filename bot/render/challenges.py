@@ -114,6 +114,7 @@ def challenge_embed(view: ChallengeView, *, heading: str | None = None) -> disco
 
 def created(view: ChallengeView) -> Outgoing:
     return Outgoing(
+        fallback_channel_id=view.row.channel_id,
         content=truncate(f"New challenge by <@{view.row.creator_id}>: **{view.title}**", 2000),
         embeds=[challenge_embed(view)],
     )
@@ -123,6 +124,7 @@ def started(view: ChallengeView) -> Outgoing:
     ids = [p.user_id for p in view.participants]
     people = " ".join(f"<@{uid}>" for uid in ids[:40])
     return Outgoing(
+        fallback_channel_id=view.row.channel_id,
         content=truncate(f"🏁 **{view.title}** (#{view.row.no}) has started! {people}", 2000),
         embeds=[challenge_embed(view)],
         ping=ids,
@@ -133,6 +135,7 @@ def reminder(view: ChallengeView) -> Outgoing:
     ids = [p.user_id for p in view.participants]
     people = " ".join(f"<@{uid}>" for uid in ids[:40])
     return Outgoing(
+        fallback_channel_id=view.row.channel_id,
         content=truncate(f"⏰ **{view.title}** (#{view.row.no}) ends {ts(view.rules.ends_at)}. {people}", 2000),
         embeds=[challenge_embed(view)],
         ping=ids,
@@ -151,6 +154,7 @@ def milestone(view: ChallengeView, user_id: int | None, mark: int) -> Outgoing:
     elif mark >= 100 and user_id is None and view.standings.reached_at is not None:
         extra = f" in {human_duration(view.standings.reached_at - view.rules.starts_at)}"
     return Outgoing(
+        fallback_channel_id=view.row.channel_id,
         content=truncate(f"{icon} {who} {verb} {target}{extra} — **{view.title}** (#{view.row.no})", 2000),
         ping=[] if user_id is None else [user_id],
     )
@@ -168,6 +172,7 @@ def result(view: ChallengeView, chart: bytes | None) -> Outgoing:
         lines.append("Nobody took part.")
     embed = challenge_embed(view, heading=f"Result — {name(view)}")
     outgoing = Outgoing(
+        fallback_channel_id=view.row.channel_id,
         content=truncate(f"🏆 **{view.title}** (#{view.row.no}) is over.\n" + "\n".join(lines), 2000),
         embeds=[embed],
         ping=[p.user_id for p in view.participants],
@@ -181,7 +186,10 @@ def result(view: ChallengeView, chart: bytes | None) -> Outgoing:
 
 def cancelled(view: ChallengeView, by: int | None) -> Outgoing:
     who = f" by <@{by}>" if by else ""
-    return Outgoing(content=truncate(f"🚫 Challenge #{view.row.no} **{view.title}** was cancelled{who}.", 2000))
+    return Outgoing(
+        content=truncate(f"🚫 Challenge #{view.row.no} **{view.title}** was cancelled{who}.", 2000),
+        fallback_channel_id=view.row.channel_id,
+    )
 
 
 def list_pages(items: Sequence[tuple[ChallengeRow, str, int]], now: datetime) -> list[discord.Embed]:

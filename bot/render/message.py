@@ -17,6 +17,8 @@ class Outgoing:
     files: list[tuple[str, bytes]] = field(default_factory=list)
     ping: Sequence[int] = ()
     view: discord.ui.View | None = None
+    # Where an announcement goes when its channel refuses it (e.g. the challenge's own channel).
+    fallback_channel_id: int | None = None
 
     def allowed_mentions(self) -> discord.AllowedMentions:
         """Ping exactly the members this message means to, never roles or @everyone."""
