@@ -317,6 +317,7 @@ async def test_invoke_with_typed_options(emulator: DiscordEmulator, guild: Guild
         ratio=1.5,
     )
     assert res.response_type == 4 and not res.deferred and not res.ephemeral
+    assert res.ack_seconds is not None and res.ack_seconds < 3
     assert res.content == "pushups 2020 reps vs bob (Member) in #announcements role Admins ratio 1.5"
     assert res.embed["title"] == "Challenge"
     assert res.message is not None and res.message.custom_ids == ["bet:accept:1", "bet:later:1", "bet:note:1"]

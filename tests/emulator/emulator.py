@@ -1914,6 +1914,7 @@ class DiscordEmulator:
                 custom_id=data["custom_id"], title=data["title"], components=data["components"], interaction_id=rec.id
             )
         rec.response_type = kind
+        rec.ack_seconds = time.monotonic() - rec._created_mono
         rec.callback_body = body
         if rec._deadline_handle:
             rec._deadline_handle.cancel()

@@ -69,6 +69,8 @@ class InteractionResult:
     choices: list[Choice] | None = None
     modal: Modal | None = None
     ack_expired: bool = False
+    ack_seconds: float | None = None
+    """Real seconds between dispatching the interaction and the bot's acknowledgement."""
     original_filled: bool = False
     errors: list[str] = field(default_factory=list)
     _created_mono: float = field(default_factory=time.monotonic)
@@ -134,10 +136,6 @@ class InteractionResult:
     def all_text(self) -> str:
         """Content and embed text of the response and every follow-up."""
         return "\n".join(m.text for m in self.messages)
-
-    @property
-    def elapsed_to_ack(self) -> float:
-        return time.monotonic() - self._created_mono
 
     async def wait_for_followups(self, count: int = 1, timeout: float = 10.0) -> list[Message]:
         """Wait until at least `count` follow-ups were posted; returns them."""

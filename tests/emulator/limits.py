@@ -328,7 +328,12 @@ def check_message(payload: JSON, *, has_files: bool, is_edit: bool = False) -> l
     problems += check_components(payload.get("components") or [], v2=v2)
     problems += check_allowed_mentions(payload.get("allowed_mentions"))
     if not is_edit and not (
-        content or embeds or payload.get("components") or has_files or payload.get("sticker_ids") or payload.get("poll")
+        (isinstance(content, str) and content.strip())
+        or embeds
+        or payload.get("components")
+        or has_files
+        or payload.get("sticker_ids")
+        or payload.get("poll")
     ):
         problems.append("cannot send an empty message (no content, embeds, components or files)")
     attachments = payload.get("attachments") or []
