@@ -7,13 +7,15 @@
 - `guild` ("Gym": owner, admin, alice, bob, carol, the bot) and `other_guild` ("Running Club":
   owner, admin, dave, erin, the bot) — both exist before the bot starts, so commands are synced in both.
 - `clock`: the `ManualClock` shared by the bot and the emulator.
-- `bot_handle`: the real `FitbetBot`, started and ready (see `tests/e2e/harness.py`).
+- `bot_handle`: the real `FitbetBot`, started and ready (see `tests/e2e/harness.py`); extra
+  settings come from the `bot_settings` fixture (a dict, `{}` by default).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,10 +66,22 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
+def bot_settings() -> dict[str, Any]:
+    """Extra settings for `bot_handle` (override per module, or
+    `@pytest.mark.parametrize("bot_settings", [{"reminder_before_end_minutes": 30}])`)."""
+    return {}
+
+
+@pytest.fixture
 async def bot_handle(
-    emulator: DiscordEmulator, guild: Guild, other_guild: Guild, clock: ManualClock, tmp_path: Path
+    emulator: DiscordEmulator,
+    guild: Guild,
+    other_guild: Guild,
+    clock: ManualClock,
+    tmp_path: Path,
+    bot_settings: dict[str, Any],
 ) -> AsyncIterator[BotHandle]:
-    handle = BotHandle(emulator, tmp_path / "fitbet.db", clock=clock)
+    handle = BotHandle(emulator, tmp_path / "fitbet.db", clock=clock, **bot_settings)
     await handle.start()
     try:
         yield handle

@@ -224,6 +224,13 @@ class BotHandle:
             self._redirect.close()
             self._redirect = None
 
+    async def __aenter__(self) -> BotHandle:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
     async def restart(self) -> FitbetBot:
         """Stop and start a new FitbetBot instance with the same database, clock and emulator."""
         await self.stop()

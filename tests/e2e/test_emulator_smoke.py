@@ -583,6 +583,11 @@ async def test_real_bot_answers_help(emulator: DiscordEmulator, guild: Guild, bo
     assert again.text == res.text
 
 
+@pytest.mark.parametrize("bot_settings", [{"reminder_before_end_minutes": 30}])
+async def test_bot_settings_reach_the_bot(bot_handle: BotHandle) -> None:
+    assert bot_handle.bot.settings.reminder_before_end_minutes == 30
+
+
 @pytest.mark.subprocess
 async def test_real_bot_process(emulator: DiscordEmulator, guild: Guild, tmp_path: Path) -> None:
     proc = await start_bot_process(emulator, tmp_path)
