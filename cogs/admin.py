@@ -101,7 +101,7 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
             services(interaction), guild_id(interaction), challenge, interaction.user.id, reason
         )
         await reply_text(interaction, f"Cancelled challenge #{view.row.no}.")
-        await fitbet_post(interaction)
+        await fitbet(interaction).post_announcements()
 
     @app_commands.command(name="extend", description="Move a challenge's end later.")
     @app_commands.describe(
@@ -165,7 +165,7 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
         )
         await reply_text(interaction, f"Bet #{view.row.no} settled.")
         await refresh_bet_message(fitbet(interaction), view)
-        await fitbet_post(interaction)
+        await fitbet(interaction).post_announcements()
 
     @app_commands.command(name="void", description="Call a bet off, before or after settlement (penalties cancelled).")
     @app_commands.describe(bet="Which bet", reason="Why (kept in the audit log)")
@@ -176,7 +176,7 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
         view = await service.void_bet(services(interaction), guild_id(interaction), bet, interaction.user.id, reason)
         await reply_text(interaction, f"Bet #{view.row.no} voided; its open penalties are cancelled.")
         await refresh_bet_message(fitbet(interaction), view)
-        await fitbet_post(interaction)
+        await fitbet(interaction).post_announcements()
 
     @app_commands.command(name="waive", description="Let a penalty go.")
     @app_commands.describe(penalty="Which penalty", reason="Why (kept in the audit log)")
@@ -192,7 +192,7 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
         )
         await reply_text(interaction, f"Penalty #{view.row.no} waived.")
         await disable_submission_buttons(fitbet(interaction), view.row.id)
-        await fitbet_post(interaction)
+        await fitbet(interaction).post_announcements()
 
     @app_commands.command(name="verify", description="Confirm a submitted penalty.")
     @app_commands.describe(penalty="Which penalty", reason="Note for the audit log")
@@ -208,7 +208,7 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
         )
         await reply_text(interaction, f"Penalty #{view.row.no} verified.")
         await disable_submission_buttons(fitbet(interaction), view.row.id)
-        await fitbet_post(interaction)
+        await fitbet(interaction).post_announcements()
 
     @app_commands.command(name="export", description="This server's data as CSV files.")
     async def export(self, interaction: discord.Interaction[Any]) -> None:
@@ -230,11 +230,6 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
         ] or ["No admin actions yet."]
         embed, pager = first_page(paged_embeds("Audit log", lines, discord.Colour.dark_grey()))
         await reply(interaction, Outgoing(embeds=[embed], view=pager), ephemeral=True)
-
-
-async def fitbet_post(interaction: discord.Interaction[Any]) -> None:
-    bot: FitbetBot = interaction.client  # type: ignore[assignment]
-    await bot.post_announcements()
 
 
 class Admin(commands.Cog):

@@ -21,7 +21,7 @@ from bot.render.message import Outgoing
 from bot.services import challenges as service
 from bot.store import challenges as store
 from bot.store.announcements import AnnouncementRow
-from cogs.common import guild_id, is_admin, reply, services
+from cogs.common import fitbet, guild_id, is_admin, reply, services
 from cogs.paginator import first_page
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ class ChallengeCommands(
             join=join,
         )
         await reply(interaction, render.created(view))
-        await _post_queued(interaction)
+        await fitbet(interaction).post_announcements()
 
     @app_commands.command(name="join", description="Join a challenge.")
     @app_commands.describe(challenge="Which challenge")
@@ -177,7 +177,7 @@ class ChallengeCommands(
         if result.log.note:
             text += f"\n> {result.log.note}"
         await reply(interaction, Outgoing(content=truncate(text, 2000)))
-        await _post_queued(interaction)
+        await fitbet(interaction).post_announcements()
 
     @app_commands.command(name="undo", description="Undo your last log (kept on record).")
     @app_commands.describe(challenge="Which challenge (default: your only one)")
@@ -215,13 +215,7 @@ class ChallengeCommands(
             svc, gid, challenge, interaction.user.id, is_admin(interaction, settings.admin_role_id)
         )
         await reply(interaction, Outgoing(content=f"Cancelled challenge #{view.row.no}."), ephemeral=True)
-        await _post_queued(interaction)
-
-
-async def _post_queued(interaction: discord.Interaction[Any]) -> None:
-    """Post what the command queued (milestones, announcements) right away."""
-    bot: FitbetBot = interaction.client  # type: ignore[assignment]
-    await bot.post_announcements()
+        await fitbet(interaction).post_announcements()
 
 
 class Challenges(commands.Cog):
