@@ -20,12 +20,13 @@ FINDINGS = Path(__file__).with_name("findings.md")
 NAMES = {1: "latency", 2: "throughput", 3: "scale", 4: "startup", 5: "deadlines"}
 
 
-def _run(only: set[int], workdir: Path, quick: bool) -> list[Section]:
+def _run(only: set[int], workdir: Path, quick: bool, profile: Path | None = None) -> list[Section]:
     sections: list[Section] = []
     if only & {1, 2}:
         from benchmarks import interactions
 
-        sections += [s for s in interactions.run(workdir, quick=quick) if s.key in {NAMES[i] for i in only}]
+        wanted = {NAMES[i] for i in only}
+        sections += [s for s in interactions.run(workdir, quick=quick, profile=profile) if s.key in wanted]
         _progress(sections[-2:])
     if 3 in only:
         from benchmarks import scale
@@ -98,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="1,2,3,4,5", help="which measurements, e.g. 3 or 1,2 (default: all)")
     parser.add_argument("--output", type=Path, default=DOC, help="Markdown report (default: docs/benchmarks.md)")
     parser.add_argument("--no-write", action="store_true", help="print only, leave the report alone")
+    parser.add_argument(
+        "--profile", type=Path, help="cProfile the bot process of measurements 1-2 into this .pstats file"
+    )
     args = parser.parse_args(args_list)
     only = {int(x) for x in args.only.split(",") if x.strip()}
     if not only or not only <= set(NAMES):
@@ -107,9 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     load_start = load_average()
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="fitbet-bench-") as tmp:
-        sections = _run(only, Path(tmp), args.quick)
+        sections = _run(only, Path(tmp), args.quick, args.profile.resolve() if args.profile else None)
     seconds = time.perf_counter() - t0
-    print(_summary(sections).text())
+    summary = _summary(sections)
+    summary.rows = [[c.replace("**", "") for c in row] for row in summary.rows]
+    print(summary.text())
     if not args.no_write:
         loads = (load_start, load_average())
         text = _markdown(sections, args.quick, started, seconds, args_list, loads)

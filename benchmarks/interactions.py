@@ -124,7 +124,7 @@ def _max_log_id(db: Path) -> int:
         conn.close()
 
 
-async def _run(workdir: Path, quick: bool) -> tuple[Section, Section]:
+async def _run(workdir: Path, quick: bool, profile: Path | None) -> tuple[Section, Section]:
     rounds = 100 if quick else 500
     step_s = 3.0 if quick else 8.0
     rates = (25, 50, 100, 200, 300, 400, 600, 800)
@@ -134,7 +134,7 @@ async def _run(workdir: Path, quick: bool) -> tuple[Section, Section]:
         guild = live.club(emu, MEMBERS)
         live.seed_challenges(db, guild, active=3, finished=10, per_challenge=PER_CHALLENGE, logs_each=LOGS_EACH)
         members = [m for name, m in guild.members.items() if name.startswith("m")]
-        proc = await live.start_bot(emu, workdir, db, [guild])
+        proc = await live.start_bot(emu, workdir, db, [guild], profile=profile)
         try:
             t_lat = time.perf_counter()
             lat = await _latency(emu, members, rounds)
@@ -247,5 +247,5 @@ def _throughput_section(
     return sec
 
 
-def run(workdir: Path, *, quick: bool) -> list[Section]:
-    return list(asyncio.run(_run(workdir, quick)))
+def run(workdir: Path, *, quick: bool, profile: Path | None = None) -> list[Section]:
+    return list(asyncio.run(_run(workdir, quick, profile)))

@@ -3,6 +3,7 @@ bookkeeping the benchmarks need: when each interaction was acknowledged and each
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from benchmarks import seed
-from tests.e2e.harness import BotProcess, start_bot_process
+from tests.e2e.harness import REPO_ROOT, BotProcess, start_bot_process
 from tests.emulator import DiscordEmulator, Guild, InteractionResult, Message
 
 
@@ -119,10 +120,36 @@ def seed_challenges(
     return active_nos
 
 
-async def start_bot(emulator: DiscordEmulator, workdir: Path, db: Path, guilds: Iterable[Guild]) -> BotProcess:
-    return await start_bot_process(
-        emulator, workdir, {"LOG_LEVEL": "WARNING"}, guilds=list(guilds), database_path=db, timeout=60
-    )
+_PROFILE_SHIM = """\
+import os
+
+if os.environ.get("FITBET_BENCH_PROFILE"):
+    import atexit
+    import cProfile
+
+    _profile = cProfile.Profile()
+    _profile.enable()
+
+    def _dump() -> None:
+        _profile.disable()
+        _profile.dump_stats(os.environ["FITBET_BENCH_PROFILE"])
+
+    atexit.register(_dump)
+"""
+
+
+async def start_bot(
+    emulator: DiscordEmulator, workdir: Path, db: Path, guilds: Iterable[Guild], profile: Path | None = None
+) -> BotProcess:
+    """`python -m bot` against the emulator; with `profile`, cProfile runs in the bot's main thread
+    (the event loop) and its stats are written there when the bot exits."""
+    env = {"LOG_LEVEL": "WARNING"}
+    if profile is not None:
+        shim = workdir / "_bench_profile"
+        shim.mkdir(exist_ok=True)
+        (shim / "sitecustomize.py").write_text(_PROFILE_SHIM, encoding="utf-8")
+        env |= {"FITBET_BENCH_PROFILE": str(profile), "PYTHONPATH": os.pathsep.join([str(shim), str(REPO_ROOT)])}
+    return await start_bot_process(emulator, workdir, env, guilds=list(guilds), database_path=db, timeout=60)
 
 
 def rss_kib(pid: int) -> tuple[int, int]:
