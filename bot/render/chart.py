@@ -42,7 +42,6 @@ def progress_chart(
     ax.set_ylim(bottom=0)
     ax.set_title(title[:80])
     ax.set_ylabel(unit)
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %H:%M"))
     ax.tick_params(axis="x", labelrotation=30, labelsize="small")
     ax.grid(True, alpha=0.3)
