@@ -1,5 +1,5 @@
 """The reliability suite shares the end-to-end fixtures (emulator, guilds, bot handle)."""
 
-from tests.e2e.conftest import bot_handle, clock, emulator, guild, other_guild
+from tests.e2e.conftest import bot_handle, bot_settings, clock, emulator, guild, other_guild
 
-__all__ = ["bot_handle", "clock", "emulator", "guild", "other_guild"]
+__all__ = ["bot_handle", "bot_settings", "clock", "emulator", "guild", "other_guild"]
