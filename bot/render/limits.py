@@ -40,10 +40,16 @@ PAGE_CHARS = 3800  # one embed per page keeps every message far below the 6,000 
 
 
 def paged_embeds(
-    title: str, lines: list[str], colour: discord.Colour, per_page_chars: int = PAGE_CHARS
+    title: str,
+    lines: list[str],
+    colour: discord.Colour,
+    per_page_chars: int = PAGE_CHARS,
+    per_page_lines: int | None = None,
 ) -> list[discord.Embed]:
-    """One embed per page; a paginator shows them one at a time."""
-    pages = chunk_lines(lines, per_page_chars) or [""]
+    """One embed per page (at most `per_page_lines` lines each, if given); a paginator shows them."""
+    step = per_page_lines or max(1, len(lines))
+    pages = [page for i in range(0, len(lines), step) for page in chunk_lines(lines[i : i + step], per_page_chars)]
+    pages = pages or [""]
     embeds = []
     for index, page in enumerate(pages):
         embed = discord.Embed(title=truncate(title, 256), description=page, colour=colour)

@@ -10,6 +10,7 @@ from bot.render.limits import FIELD_VALUE_MAX, chunk_lines, paged_embeds, trunca
 from bot.services.records import Record
 
 COLOUR = discord.Colour.gold()
+LEADERBOARD_PAGE = 20  # members per page
 
 
 def stats_embed(record: Record, name: str) -> discord.Embed:
@@ -45,4 +46,4 @@ def leaderboard_pages(rows: list[Record], activity: str | None, period: str) -> 
     if not lines:
         lines = ["Nobody on the board yet — finish a challenge or win a bet!"]
     scope = f"{activity} · " if activity else ""
-    return paged_embeds(f"Leaderboard — {scope}{period}", lines, COLOUR)
+    return paged_embeds(f"Leaderboard — {scope}{period}", lines, COLOUR, per_page_lines=LEADERBOARD_PAGE)
