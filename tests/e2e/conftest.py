@@ -1,89 +1,15 @@
-"""Fixtures for end-to-end tests: a fresh Discord emulator per test, two guilds and the real bot.
+"""End-to-end fixtures. They live in `tests/emulator/fixtures.py` and are registered for the whole
+test tree by `tests/conftest.py`; they are re-exported here for suites that import them from this
+module. See `tests/emulator/README.md` for the fixtures and the driver API."""
 
-- `emulator`: a started `DiscordEmulator`. For every emulator created during a test (this one or
-  your own), the test fails at teardown if the bot broke a Discord rule (`emulator.violations`)
-  or used a route the emulator does not know (`unhandled_routes`). Tests that provoke a
-  violation on purpose collect it with `emulator.take_violations()`.
-- `guild` ("Gym": owner, admin, alice, bob, carol, the bot) and `other_guild` ("Running Club":
-  owner, admin, dave, erin, the bot) — both exist before the bot starts, so commands are synced in both.
-- `clock`: the `ManualClock` shared by the bot and the emulator.
-- `bot_handle`: the real `FitbetBot`, started and ready (see `tests/e2e/harness.py`); extra
-  settings come from the `bot_settings` fixture (a dict, `{}` by default).
-"""
+from tests.emulator.fixtures import (
+    assert_emulator_clean,
+    bot_handle,
+    bot_settings,
+    clock,
+    emulator,
+    guild,
+    other_guild,
+)
 
-from __future__ import annotations
-
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-from typing import Any
-
-import pytest
-
-from bot.clock import ManualClock
-from tests.e2e.harness import BotHandle
-from tests.emulator import DiscordEmulator, Guild
-
-
-def assert_emulator_clean(emulator: DiscordEmulator) -> None:
-    """Fail with a readable list when the bot broke a rule or used an unknown route."""
-    problems = [f"violation: {v}" for v in emulator.violations]
-    problems += [f"unhandled route: {r}" for r in emulator.unhandled_routes]
-    if problems:
-        pytest.fail("the emulator recorded problems:\n  " + "\n  ".join(problems), pytrace=False)
-
-
-@pytest.fixture(autouse=True)
-def _every_emulator_stays_clean() -> Iterator[None]:
-    """Fails the test if any emulator created during it recorded a violation or unknown route
-    (runs last, after the bot and the emulator have stopped)."""
-    start = len(DiscordEmulator.created)
-    yield
-    mine = DiscordEmulator.created[start:]
-    del DiscordEmulator.created[start:]
-    for emu in mine:
-        assert_emulator_clean(emu)
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[DiscordEmulator]:
-    async with DiscordEmulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def guild(emulator: DiscordEmulator) -> Guild:
-    return emulator.create_guild("Gym", member_names=["alice", "bob", "carol"])
-
-
-@pytest.fixture
-def other_guild(emulator: DiscordEmulator, guild: Guild) -> Guild:
-    return emulator.create_guild("Running Club", member_names=["dave", "erin"])
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def bot_settings() -> dict[str, Any]:
-    """Extra settings for `bot_handle` (override per module, or
-    `@pytest.mark.parametrize("bot_settings", [{"reminder_before_end_minutes": 30}])`)."""
-    return {}
-
-
-@pytest.fixture
-async def bot_handle(
-    emulator: DiscordEmulator,
-    guild: Guild,
-    other_guild: Guild,
-    clock: ManualClock,
-    tmp_path: Path,
-    bot_settings: dict[str, Any],
-) -> AsyncIterator[BotHandle]:
-    handle = BotHandle(emulator, tmp_path / "fitbet.db", clock=clock, **bot_settings)
-    await handle.start()
-    try:
-        yield handle
-    finally:
-        await handle.stop()
+__all__ = ["assert_emulator_clean", "bot_handle", "bot_settings", "clock", "emulator", "guild", "other_guild"]
