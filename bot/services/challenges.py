@@ -334,7 +334,9 @@ async def log(
         rules_mod.check_can_log(rules, ChallengeStatus(fresh.status), is_participant, first.get(user_id), now)
         ids = [p.user_id for p in people]
         entries = _point_entries(logged.points)
-        before = rules_mod.standings(rules, ids, entries, now, first)
+        # Before this log, only the member's own row matters (milestones, "target reached now"), and a
+        # row depends on that member's logs alone; a total challenge needs the combined standings.
+        before = rules_mod.standings(rules, ids if rules.mode is Mode.TOTAL else [user_id], entries, now, first)
         entry = await store.add_log(
             conn, row.id, user_id, base, _decimal_text(entered), entered_unit.symbol, clean, proof_url, now
         )
