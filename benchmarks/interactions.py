@@ -127,7 +127,7 @@ def _max_log_id(db: Path) -> int:
 async def _run(workdir: Path, quick: bool, profile: Path | None) -> tuple[Section, Section]:
     rounds = 100 if quick else 500
     step_s = 3.0 if quick else 8.0
-    rates = (25, 50, 100, 200, 300, 400, 600, 800)
+    rates = (25, 50, 100, 150, 200, 300, 400, 600, 800)
     db = workdir / "live.db"
     seed.migrate(db)
     async with live.BenchEmulator(ack_deadline=3.0, timeout=30) as emu:
