@@ -20,6 +20,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from bot.domain.challenges import ChallengeStatus, ParticipantResult
+from bot.domain.text import check_direction, is_blank
 from bot.domain.units import Kind, Unit, format_amount, parse_amount, to_base
 from bot.errors import NotAllowed, UserError
 
@@ -87,8 +88,9 @@ class Stake:
 def _clean_text(text: str, what: str, limit: int) -> str:
     if "\n" in text or "\r" in text:
         raise UserError(f"Keep the {what} on one line, please.")
+    check_direction(text, what)
     cleaned = " ".join(text.split())
-    if not cleaned:
+    if is_blank(cleaned):
         raise UserError(f"The {what} is empty — say what it is, e.g. “run backwards”.")
     if len(cleaned) > limit:
         raise UserError(f"The {what} is {len(cleaned)} characters long; keep it to {limit} or fewer.")

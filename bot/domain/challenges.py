@@ -32,6 +32,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.domain.pace import needed_per_hour, projected_finish, rate_per_hour
+from bot.domain.text import check_direction, is_blank
 from bot.domain.timeparse import human_duration, title_duration, ts
 from bot.domain.units import REPS, Kind, Unit, check_target, format_amount
 from bot.errors import UserError
@@ -142,8 +143,9 @@ def clean_activity(text: str) -> str:
     """The activity name trimmed, with runs of spaces collapsed; UserError when unusable."""
     if _CONTROL.search((text or "").strip()):
         raise UserError("Keep the activity on one line, e.g. pushups or run.")
+    check_direction(text or "", "activity")
     name = re.sub(r"\s+", " ", (text or "").strip())
-    if not name:
+    if is_blank(name):
         raise UserError("Name the activity, e.g. pushups or run.")
     if len(name) > MAX_ACTIVITY_CHARS:
         raise UserError(f"Keep the activity to {MAX_ACTIVITY_CHARS} characters or fewer.")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain import challenges as rules_mod
+from bot.domain.text import optional_text
 from bot.domain.timeparse import parse_duration, parse_local_datetime, parse_timezone
 from bot.domain.units import base_for, check_log_amount, format_amount, parse_amount, parse_unit
 from bot.errors import NotFound, UserError
@@ -29,13 +30,9 @@ EXPORT_TABLES: dict[str, str] = {**audit.EXPORTS, **bet_store.EXPORTS}
 
 
 def clean_reason(reason: str | None, *, required: bool = False) -> str | None:
-    text = " ".join((reason or "").split())
-    if not text:
-        if required:
-            raise UserError("Give a short reason; it goes in the audit log.")
-        return None
-    if len(text) > MAX_REASON_CHARS:
-        raise UserError(f"Keep the reason to {MAX_REASON_CHARS} characters or fewer.")
+    text = optional_text(reason, "reason", MAX_REASON_CHARS)
+    if text is None and required:
+        raise UserError("Give a short reason; it goes in the audit log.")
     return text
 
 

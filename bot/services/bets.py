@@ -13,6 +13,7 @@ from bot.domain import challenges as challenge_rules
 from bot.domain import penalties as penalty_rules
 from bot.domain.bets import Bet, BetStatus, ChallengeSubject, ManualSubject, Side, Stake
 from bot.domain.challenges import ChallengeStatus, ParticipantResult
+from bot.domain.text import optional_text
 from bot.domain.timeparse import parse_duration, parse_local_datetime
 from bot.domain.units import parse_unit
 from bot.errors import NotAllowed, NotFound, UserError
@@ -597,11 +598,7 @@ async def void_bet(
     if not is_admin:
         raise NotAllowed("Only an admin can void a bet.")
     row = await resolve(svc, guild_id, no)
-    clean = None
-    if reason is not None and reason.strip():
-        clean = " ".join(reason.split())
-        if len(clean) > VOID_REASON_MAX:
-            raise UserError(f"Keep the reason to {VOID_REASON_MAX} characters or fewer.")
+    clean = optional_text(reason, "reason", VOID_REASON_MAX)
     now = svc.now()
     async with svc.db.transaction() as conn:
         fresh = await store.get(conn, row.id)

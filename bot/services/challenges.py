@@ -12,6 +12,7 @@ from bot import faults
 from bot.domain import challenges as rules_mod
 from bot.domain.challenges import ChallengeRules, ChallengeStatus, LogEntry, Mode, Standings
 from bot.domain.guild_settings import GuildSettings
+from bot.domain.text import optional_text
 from bot.domain.timeparse import parse_duration, parse_local_datetime
 from bot.domain.units import (
     Unit,
@@ -294,14 +295,7 @@ async def leave(svc: Services, guild_id: int, no: int | None, user_id: int) -> C
 
 
 def _clean_note(note: str | None) -> str | None:
-    if note is None:
-        return None
-    note = " ".join(note.split())
-    if not note:
-        return None
-    if len(note) > MAX_NOTE_CHARS:
-        raise UserError(f"Keep the note to {MAX_NOTE_CHARS} characters or fewer.")
-    return note
+    return optional_text(note, "note", MAX_NOTE_CHARS)
 
 
 async def log(

@@ -9,6 +9,7 @@ import aiosqlite
 
 from bot.domain import penalties as rules
 from bot.domain.penalties import PenaltyStatus, Submission
+from bot.domain.text import optional_text
 from bot.domain.timeparse import parse_clock_duration
 from bot.domain.units import Unit, base_for, parse_amount, parse_unit
 from bot.errors import NotFound, UserError
@@ -26,6 +27,7 @@ ANN_WAIVED = "penalty_waived"
 ANN_REMINDER = "penalty_reminder"
 ANN_OVERDUE = "penalty_overdue"
 
+REASON_MAX = 200
 FILTERS = ("open", "owed", "submitted", "overdue", "done", "all")
 
 
@@ -188,7 +190,7 @@ async def reject(
     svc: Services, row: PenaltyRow, actor_id: int, is_admin: bool, reason: str | None = None
 ) -> PenaltyView:
     now = svc.now()
-    clean = " ".join(reason.split())[:200] if reason and reason.strip() else None
+    clean = optional_text(reason, "reason", REASON_MAX)
     async with svc.db.transaction() as conn:
         fresh = await store.get(conn, row.id)
         assert fresh is not None
@@ -205,7 +207,7 @@ async def waive(
     svc: Services, row: PenaltyRow, actor_id: int, is_admin: bool, reason: str | None = None
 ) -> PenaltyView:
     now = svc.now()
-    clean = " ".join(reason.split())[:200] if reason and reason.strip() else None
+    clean = optional_text(reason, "reason", REASON_MAX)
     channel = await _channel(svc, row)
     async with svc.db.transaction() as conn:
         fresh = await store.get(conn, row.id)
