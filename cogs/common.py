@@ -63,6 +63,16 @@ async def require_admin(interaction: discord.Interaction[Any]) -> None:
         raise NotAllowed("Only server admins (Manage Server, or the fitbet admin role) can do that.")
 
 
+def _unusable_option(error: discord.app_commands.TransformerError) -> str:
+    """An option value discord.py could not turn into what the command takes (e.g. a user who
+    isn't a member of this server where a member is needed)."""
+    if error.type in (discord.AppCommandOptionType.user, discord.AppCommandOptionType.mentionable):
+        return "That person isn't a member of this server — pick someone who is."
+    if error.type is discord.AppCommandOptionType.channel:
+        return "I can't use that channel here — pick a text channel of this server."
+    return "I can't use one of the values you gave; pick it from the suggestions and try again."
+
+
 async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
     """The one place errors become member-facing text."""
     original = error
@@ -76,6 +86,8 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
         text = original.message
     elif isinstance(original, discord.app_commands.CheckFailure):
         text = "You can't use this command here."
+    elif isinstance(original, discord.app_commands.TransformerError):
+        text = _unusable_option(original)
     else:
         ref = secrets.token_hex(4)
         command = interaction.command.qualified_name if interaction.command else interaction.data
