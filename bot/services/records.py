@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain import challenges as rules_mod
+from bot.domain.text import is_blank
 from bot.domain.units import KM, MI, MIN, Kind, Unit, parse_unit
 from bot.errors import UserError
 from bot.services.context import Services
@@ -138,7 +139,12 @@ async def personal_bests(svc: Services, guild_id: int, user_id: int, limit: int 
 
 async def leaderboard(svc: Services, guild_id: int, activity: str | None, period: str) -> list[Record]:
     since = _since(svc, period)
-    act = activity.strip().lower() if activity and activity.strip() else None
+    act = " ".join(activity.split()).lower() if activity and not is_blank(activity) else None
+    if act is not None and not await records.has_activity(svc.db, guild_id, act):
+        raise UserError(
+            f"There's no challenge for “{act[:50]}” in this server. Start typing in the activity option "
+            "to pick one, or leave it empty for the overall board."
+        )
     recs = await _records(svc, guild_id, since, act)
     rows = list(recs.values())
     if act is not None:

@@ -128,6 +128,14 @@ async def successes(db: Database, guild_id: int, user_id: int) -> list[aiosqlite
     )
 
 
+async def has_activity(db: Database, guild_id: int, activity: str) -> bool:
+    """Whether any challenge of the server (whatever its state) is for this activity."""
+    row = await db.fetchone(
+        "SELECT 1 FROM challenges WHERE guild_id = ? AND LOWER(activity) = LOWER(?) LIMIT 1", (guild_id, activity)
+    )
+    return row is not None
+
+
 async def activities(db: Database, guild_id: int, prefix: str) -> list[str]:
     rows = await db.fetchall(
         "SELECT DISTINCT LOWER(activity) AS a FROM challenges WHERE guild_id = ? AND LOWER(activity) LIKE ?"
