@@ -52,8 +52,8 @@ def _seed_pending(db: Path, guild: Guild, pending: int) -> None:
     conn.close()
 
 
-async def _one(workdir: Path, pending: int) -> dict[str, Any]:
-    db = workdir / f"startup-{pending}.db"
+async def _one(workdir: Path, pending: int, attempt: int) -> dict[str, Any]:
+    db = workdir / f"startup-{pending}-{attempt}.db"
     seed.migrate(db)
     async with live.BenchEmulator(timeout=60) as emu:
         guild = live.club(emu, 50)
@@ -62,7 +62,7 @@ async def _one(workdir: Path, pending: int) -> dict[str, Any]:
         member = guild.members["m00000"]
         env = bot_process_env(emu, db, [guild])
         t0 = time.monotonic()
-        proc = await spawn_bot_process(workdir, env, log_name=f"startup-{pending}.log")
+        proc = await spawn_bot_process(workdir, env, log_name=f"startup-{pending}-{attempt}.log")
         try:
             await emu.wait_until(lambda: emu.connected, 60, "the bot to connect")
             t_connected = time.monotonic() - t0
@@ -92,8 +92,8 @@ async def _one(workdir: Path, pending: int) -> dict[str, Any]:
 async def _run(workdir: Path, quick: bool) -> list[dict[str, Any]]:
     results = []
     for pending in (0, PENDING):
-        for _ in range(1 if quick else 3):
-            results.append(await _one(workdir, pending))
+        for attempt in range(1 if quick else 3):
+            results.append(await _one(workdir, pending, attempt))
     return results
 
 
