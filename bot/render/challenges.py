@@ -104,8 +104,8 @@ def challenge_embed(view: ChallengeView, *, heading: str | None = None) -> disco
         lines.extend(_standing_line(view, r) for r in board.rows)
     else:
         lines.append("No participants yet — join with `/challenge join`.")
-    if view.struck_logs:
-        lines.append(f"\n_{view.struck_logs} log(s) undone or corrected; kept on record._")
+    if view.corrected_logs:
+        lines.append(f"\n_{view.corrected_logs} log(s) undone or corrected; the originals are kept on record._")
     description = chunk_lines(lines, EMBED_DESCRIPTION_MAX)[0] if lines else ""
     embed = discord.Embed(title=truncate(heading or name(view), 256), description=description, colour=COLOUR)
     embed.set_footer(text=f"Challenge #{view.row.no} · {view.row.status} · times shown in your own time zone")

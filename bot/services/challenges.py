@@ -56,7 +56,7 @@ class ChallengeView:
     standings: Standings
     now: datetime
     tz_name: str
-    struck_logs: int = 0
+    corrected_logs: int = 0
 
     @property
     def status(self) -> ChallengeStatus:
@@ -122,7 +122,7 @@ async def view(svc: Services, row: ChallengeRow, *, now: datetime | None = None)
     logged = await store.log_points(svc.db, row.id)
     at = min(now, row.ends_at) if row.status == "finished" else now
     board = rules_mod.standings(rules, [p.user_id for p in people], _point_entries(logged.points), at, logged.first)
-    return _make_view(row, rules, settings, people, board, now, logged.struck)
+    return _make_view(row, rules, settings, people, board, now, logged.corrected)
 
 
 def _make_view(
@@ -132,7 +132,7 @@ def _make_view(
     people: list[ParticipantRow],
     board: Standings,
     now: datetime,
-    struck: int,
+    corrected: int,
 ) -> ChallengeView:
     return ChallengeView(
         row=row,
@@ -142,7 +142,7 @@ def _make_view(
         standings=board,
         now=now,
         tz_name=settings.timezone,
-        struck_logs=struck,
+        corrected_logs=corrected,
     )
 
 
@@ -356,7 +356,7 @@ async def log(
     if rules.mode is Mode.TOTAL:
         reached_now = after.reached_at is not None and before.reached_at is None
     # What view() would read again now: the same participants, logs and first logs, so the same standings.
-    current = _make_view(row, rules, settings, people, after, now, logged.struck)
+    current = _make_view(row, rules, settings, people, after, now, logged.corrected)
     elapsed = mine_after.elapsed_to_target if mine_after is not None else None
     if rules.mode is Mode.TOTAL and after.reached_at is not None:
         elapsed = after.reached_at - rules.starts_at

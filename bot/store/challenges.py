@@ -307,27 +307,27 @@ class LogPoints:
 
     points: list[tuple[int, int, datetime]]  # (user_id, amount, logged_at) of counted logs, oldest first
     first: dict[int, datetime]  # each member's first log ever, struck ones included (attempt clocks)
-    struck: int  # how many logs were struck
+    corrected: int  # how many logs were undone, struck or edited (each kept with its record)
 
 
 async def log_points(db: Database | aiosqlite.Connection, challenge_id: int) -> LogPoints:
     async with db.execute(
-        "SELECT user_id, amount, logged_at, struck_at IS NOT NULL FROM logs WHERE challenge_id = ?"
-        " ORDER BY logged_at, id",
+        "SELECT user_id, amount, logged_at, struck_at IS NOT NULL,"
+        " EXISTS (SELECT 1 FROM log_corrections k WHERE k.log_id = logs.id)"
+        " FROM logs WHERE challenge_id = ? ORDER BY logged_at, id",
         (challenge_id,),
     ) as cur:
         rows = await cur.fetchall()
     points: list[tuple[int, int, datetime]] = []
     first: dict[int, datetime] = {}
-    struck = 0
-    for user_id, amount, logged_at, is_struck in rows:
+    corrected = 0
+    for user_id, amount, logged_at, is_struck, was_corrected in rows:
         at = from_db(logged_at)
         first.setdefault(user_id, at)
-        if is_struck:
-            struck += 1
-        else:
+        corrected += bool(was_corrected)
+        if not is_struck:
             points.append((user_id, amount, at))
-    return LogPoints(points, first, struck)
+    return LogPoints(points, first, corrected)
 
 
 async def last_log(conn: aiosqlite.Connection, challenge_id: int, user_id: int) -> LogRow | None:
