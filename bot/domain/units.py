@@ -194,15 +194,15 @@ def from_base(base: int, unit: Unit) -> Decimal:
         return Decimal(base) / Decimal(unit.base_per_unit)
 
 
-def check_compatible(entered: Unit, wanted: Unit) -> None:
-    """UserError unless an amount in `entered` can be counted towards `wanted`."""
+def check_compatible(entered: Unit, wanted: Unit, what: str = "challenge") -> None:
+    """UserError unless an amount in `entered` can be counted towards `wanted` (of a challenge or a penalty)."""
     if entered.kind != wanted.kind:
         raise UserError(
-            f"This challenge counts {wanted.label} ({wanted.symbol}); {entered.symbol} is a "
-            f"{entered.kind.value}, not a {wanted.kind.value}. Log it in {wanted.symbol}."
+            f"This {what} counts {wanted.label} ({wanted.symbol}); {entered.symbol} is a "
+            f"{entered.kind.value}, not a {wanted.kind.value}. Give it in {wanted.symbol}."
         )
     if entered.kind is Kind.COUNT and entered.symbol != wanted.symbol:
-        raise UserError(f"This challenge counts {wanted.symbol}, not {entered.symbol}. Log it in {wanted.symbol}.")
+        raise UserError(f"This {what} counts {wanted.symbol}, not {entered.symbol}. Give it in {wanted.symbol}.")
 
 
 def convert(amount: Decimal, src: Unit, dst: Unit) -> Decimal:
@@ -213,9 +213,9 @@ def convert(amount: Decimal, src: Unit, dst: Unit) -> Decimal:
         return amount * Decimal(src.base_per_unit) / Decimal(dst.base_per_unit)
 
 
-def base_for(amount: Decimal, entered_unit: Unit, challenge_unit: Unit) -> int:
-    """Base units for a log entered in `entered_unit` on a challenge counted in `challenge_unit`."""
-    check_compatible(entered_unit, challenge_unit)
+def base_for(amount: Decimal, entered_unit: Unit, challenge_unit: Unit, what: str = "challenge") -> int:
+    """Base units for an amount entered in `entered_unit` on a challenge (or penalty) counted in `challenge_unit`."""
+    check_compatible(entered_unit, challenge_unit, what)
     return to_base(amount, entered_unit)
 
 
