@@ -2,7 +2,8 @@
 
 A realistic server is built first (a finished challenge with a settled bet and its penalties, one
 verified; a running challenge with logs; a cancelled one; an upcoming one with an open bet; a
-voided manual bet; and another server with its own challenges, bet and logs, so its ids exist).
+voided manual bet; a member who left; and another server with its own challenges, bets and logs,
+so its ids exist).
 Then each entry of `CORPUS` is sent as the member it names. Every one must get an ephemeral,
 specific error — never the apology — and leave the database byte-for-byte as it was (a full SQL
 dump is compared) with nothing posted or edited in public.
@@ -34,7 +35,8 @@ class World:
     guild: Guild
     other: Guild
     role: Role
-    stranger: User
+    stranger: User  # in no server of the bot's
+    gone: Member  # was a member of this server, then left
     robot: Member
     muted: Channel
     log_id: int = 0  # a log in this server's running challenge
@@ -82,9 +84,11 @@ async def build_world(emulator: DiscordEmulator, guild: Guild, other: Guild, han
         other=other,
         role=role,
         stranger=emulator.create_user("zed"),
+        gone=emulator.add_member(guild, "gone"),
         robot=emulator.add_bot(guild, "gymbot"),
         muted=emulator.add_channel(guild, "muted"),
     )
+    emulator.remove_member(guild, world.gone)
     assert guild.bot_member is not None
     world.muted.overwrite(guild.bot_member, deny=Permission.SEND_MESSAGES)
     emulator.update_channel(world.muted)
@@ -246,6 +250,10 @@ def stranger(w: World) -> User:
     return w.stranger
 
 
+def gone(w: World) -> User:
+    return w.gone.user
+
+
 def log_id(w: World) -> int:
     return w.log_id
 
@@ -349,6 +357,8 @@ CORPUS: list[Case] = [
     case("bet-against-yourself", "alice", "bet create", "against yourself", **(BET | {"opponent": "alice"})),
     case("bet-against-a-bot", "alice", "bet create", "is a bot", **(BET | {"opponent": "gymbot"})),
     case("bet-against-a-stranger", "alice", "bet create", "isn't a member", **(BET | {"opponent": stranger})),
+    case("bet-against-one-who-left", "alice", "bet create", "isn't a member", **(BET | {"opponent": gone})),
+    case("bet-subject-who-left", "alice", "bet create", "isn't a member", **(BET | {"subject": gone})),
     case("bet-against-other-servers-member", "alice", "bet create", "isn't a member", **(BET | {"opponent": "dave"})),
     case("bet-nobody", "alice", "bet create", "name at least one opponent", **(BET | {"opponent": None})),
     case("bet-half-my-stake", "alice", "bet create", "give all three", **(BET | {"my_stake": "squats"})),
@@ -381,7 +391,7 @@ CORPUS: list[Case] = [
         case(f"submit-duration-{k}", "carol", "penalty submit", error, **(SUBMIT | {"duration": v}))
         for k, (v, error) in CLOCK_TIMES.items()
     ],
-    case("submit-unit-other-kind", "carol", "penalty submit", "not a distance", **(SUBMIT | {"unit": "reps"})),
+    case("submit-unit-other-kind", "carol", "penalty submit", "this penalty counts", **(SUBMIT | {"unit": "reps"})),
     case("submit-someone-elses", "bob", "penalty submit", "isn't yours", **SUBMIT),
     case("submit-done", "bob", "penalty submit", "already done", **(SUBMIT | {"penalty": 1})),
     case("submit-nonexistent", "carol", "penalty submit", "no penalty #99", **(SUBMIT | {"penalty": 99})),
@@ -451,6 +461,7 @@ CORPUS: list[Case] = [
     case("admin-verify-done", "admin", "admin verify", "already done", penalty=1),
     # ---------------------------------------------------------------- /stats, /leaderboard
     case("stats-a-stranger", "alice", "stats", "isn't a member of this server", member=stranger),
+    case("stats-one-who-left", "alice", "stats", "isn't a member of this server", member=gone),
     case("leaderboard-sql", "alice", "leaderboard", "no challenge for", activity=SQL),
     case("leaderboard-unknown-activity", "alice", "leaderboard", "no challenge for", activity="curling", period="week"),
     case("leaderboard-everyone", "alice", "leaderboard", "no challenge for", activity="@everyone"),
