@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain import penalties as rules
+from bot.domain.text import optional_text
 from bot.domain.units import parse_unit
 from bot.errors import UserError
 from bot.render import penalties as render
@@ -216,8 +217,9 @@ class PenaltyCommands(app_commands.Group, name="penalty", description="Penalties
             svc, guild_id(interaction), penalty, interaction.user.id, await _admin(interaction), reason
         )
         message = render.judged(view, interaction.user.id, False)
-        if reason:
-            message.content = truncate(f"{message.content}\nReason: {' '.join(reason.split())}", CONTENT_MAX)
+        shown = optional_text(reason, "reason", CONTENT_MAX)  # what the service accepted and kept
+        if shown:
+            message.content = truncate(f"{message.content}\nReason: {shown}", CONTENT_MAX)
         await reply(interaction, message)
         await _disable_submission_buttons(fitbet(interaction), view.row.id)
         await fitbet(interaction).post_announcements()

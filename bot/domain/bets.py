@@ -85,13 +85,13 @@ class Stake:
     due: timedelta  # how long a loser has once the bet is settled
 
 
-def _clean_text(text: str, what: str, limit: int) -> str:
+def _clean_text(text: str, what: str, limit: int, example: str) -> str:
     if "\n" in text or "\r" in text:
         raise UserError(f"Keep the {what} on one line, please.")
     check_direction(text, what)
     cleaned = " ".join(text.split())
     if is_blank(cleaned):
-        raise UserError(f"The {what} is empty — say what it is, e.g. “run backwards”.")
+        raise UserError(f"The {what} is empty — say what it is, e.g. “{example}”.")
     if len(cleaned) > limit:
         raise UserError(f"The {what} is {len(cleaned)} characters long; keep it to {limit} or fewer.")
     return cleaned
@@ -109,7 +109,7 @@ def build_stake(
     Raises UserError for empty/long/multi-line text, a non-positive or absurd amount, or a due
     window outside 1 hour … 90 days.
     """
-    cleaned = _clean_text(text, "penalty text", STAKE_TEXT_MAX)
+    cleaned = _clean_text(text, "penalty text", STAKE_TEXT_MAX, "run backwards")
     base = to_base(parse_amount(amount), unit)
     check_stake_amount(base, unit)
     due = default_due if due is None else due
@@ -179,7 +179,7 @@ BetSubject = ChallengeSubject | ManualSubject
 
 
 def build_manual_subject(description: str, decide_at: datetime, now: datetime) -> ManualSubject:
-    cleaned = _clean_text(description, "bet description", MANUAL_DESCRIPTION_MAX)
+    cleaned = _clean_text(description, "bet description", MANUAL_DESCRIPTION_MAX, "Sam runs 5 km in under 25 minutes")
     if decide_at <= now:
         raise UserError("The decision time is in the past — pick a time that's still to come.")
     if decide_at - now > MAX_MANUAL_HORIZON:
