@@ -467,6 +467,16 @@ async def test_direct_message(emulator: DiscordEmulator, guild: Guild, client: M
     assert [m.content for m in emulator.dm_messages(guild.members["carol"])] == ["psst"]
 
 
+async def test_member_message_reaches_the_client(emulator: DiscordEmulator, guild: Guild, client: MiniClient) -> None:
+    from_alice = client.wait_for("message", check=lambda m: m.author.name == "alice", timeout=5)
+    from_bob = client.wait_for("message", check=lambda m: m.author.name == "bob", timeout=5)
+    emulator.post_message(guild.members["alice"], content="hello there")
+    emulator.post_message(guild.members["bob"], content=f"{emulator.bot_user.mention} hi")
+    # default intents: no MESSAGE_CONTENT, so only the message that mentions the bot keeps its text
+    assert (await from_alice).content == ""
+    assert (await from_bob).content == f"{emulator.bot_user.mention} hi"
+
+
 # =================================================================================================
 # violations and driver errors
 # =================================================================================================

@@ -38,6 +38,7 @@ from tests.emulator.gateway import (
     INTENT_DIRECT_MESSAGES,
     INTENT_GUILD_MEMBERS,
     INTENT_GUILD_MESSAGES,
+    INTENT_MESSAGE_CONTENT,
     GatewaySession,
     supported_compressions,
 )
@@ -405,6 +406,32 @@ class DiscordEmulator:
             member.to_payload() | {"guild_id": str(member.guild.id)},
             intent=INTENT_GUILD_MEMBERS,
         )
+
+    def post_message(self, member: Member, channel: Channel | None = None, content: str = "") -> Message:
+        """A member writes a plain message (MESSAGE_CREATE reaches bots with the GUILD_MESSAGES
+        intent; the content only with MESSAGE_CONTENT or when the bot is mentioned)."""
+        channel = channel or member.guild.default_channel
+        message = Message(
+            id=next_id(),
+            channel_id=channel.id,
+            guild_id=member.guild.id,
+            author=member.user,
+            content=content,
+            created_at=self.now(),
+        )
+        self._messages[message.id] = message
+        self._channel_messages.setdefault(channel.id, []).append(message)
+        channel.last_message_id = message.id
+        for session in self._live_sessions():
+            if not session.intents & INTENT_GUILD_MESSAGES:
+                continue
+            payload = message.to_payload() | {"member": member.to_payload(with_user=False)}
+            mentioned = self.bot_user.mention in content or f"<@!{self.bot_user.id}>" in content
+            if not session.intents & INTENT_MESSAGE_CONTENT and not mentioned:
+                payload |= {"content": "", "embeds": [], "attachments": [], "components": []}
+            self._spawn(session.dispatch("MESSAGE_CREATE", payload))
+        self._notify()
+        return message
 
     def attachment(self, filename: str, data: bytes = b"proof", *, content_type: str | None = None) -> StoredAttachment:
         """A file a member uploads, for attachment options (`proof=emu.attachment("run.png", png)`)."""
