@@ -1,8 +1,8 @@
 """Many members at once: 50 participants log in concurrent waves (≥ 1,000 logs), interleaved with
-/challenge status and /challenge undo. Afterwards the stored totals are exactly what the bot
-accepted minus what it undid, no log is lost or doubled, every milestone is announced at most once,
-and no interaction went unacknowledged past 3 s (the emulator records that as a violation, which
-fails the test at teardown).
+/challenge status and /challenge undo (one member double-taps undo in every wave). Afterwards the
+stored totals are exactly what the bot accepted minus what it undid, no log is lost or doubled,
+every milestone is announced at most once, and no interaction went unacknowledged past 3 s (the
+emulator records that as a violation, which fails the test at teardown).
 
 What "accepted" means is read from the replies alone: a log the bot accepted is a public reply
 ("📝 … logged N reps …") carrying the log's unique note; an undo it performed is an ephemeral
@@ -132,7 +132,8 @@ async def burst(
                 emulator.invoke(member, "challenge log", amount=str(amount), note=note, challenge=1, settle=False)
             )
             kinds.append(("log", member, note, amount))
-        for member in rng.sample(members, 6):
+        undoers = rng.sample(members, 6)
+        for member in [*undoers, undoers[0]]:  # one member double-taps: two undos at once take two logs
             calls.append(emulator.invoke(member, "challenge undo", challenge=1, settle=False))
             kinds.append(("undo", member, "", 0))
         for member in rng.sample(members, 4):
