@@ -594,3 +594,33 @@ async def test_odd_but_valid_text_is_kept_exactly_as_typed(
     assert [r[0] for r in await db.fetchall("SELECT note FROM logs")] == [f"{family} _easy_ {SQL}"]
     stakes = await db.fetchall("SELECT * FROM bets")
     assert f"{SQL} **burpees**" in [v for row in stakes for v in tuple(row)]
+
+
+AUTOCOMPLETED = [
+    ("challenge join", "challenge", {}),
+    ("challenge status", "challenge", {}),
+    ("challenge create", "unit", {}),
+    ("bet show", "bet", {}),
+    ("penalty submit", "penalty", {}),
+    ("leaderboard", "activity", {}),
+    ("admin timezone", "name", {}),
+    ("admin fix-log", "log", {"reason": "typo"}),
+]
+TYPED = ["", " ", ZWSP, RTL, SQL, "%", "_", "#", "#-1", "#99999999999999999999", "@everyone", "<@&1>", "**", "é" * 20]
+
+
+async def test_autocomplete_answers_any_typed_text_and_changes_nothing(
+    emulator: DiscordEmulator, guild: Guild, other_guild: Guild, bot_handle: BotHandle
+) -> None:
+    """Whatever is typed into an autocompleted option, the bot offers (possibly no) choices in time,
+    never another server's, and writes nothing."""
+    world = await build_world(emulator, guild, other_guild, bot_handle)
+    before = await dump(bot_handle)
+    admin = world.member("admin")
+    for command, option, others in AUTOCOMPLETED:
+        for typed in TYPED:
+            choices = await emulator.autocomplete(admin, command, option, typed, **others)
+            assert len(choices) <= 25, (command, option, typed)
+            if option == "log":
+                assert world.other_log_id not in [c.value for c in choices], typed
+    assert await dump(bot_handle) == before

@@ -183,6 +183,16 @@ async def test_repeated_member_text_never_pings_and_intended_pings_stay_exact(
     cancelled = one(emulator, guild, "was cancelled")
     assert vic.id not in cancelled.pinged_user_ids and cancelled.pinged_user_ids <= {ana.id, ben.id}
     await ok(admin, "admin audit")
+    # Lists and cards repeat the same texts.
+    for command, options in [
+        ("challenge list", {}),
+        ("challenge status", {"challenge": 2}),
+        ("bet list", {"which": "all"}),
+        ("bet show", {"bet": 1}),
+        ("bet show", {"bet": 2}),
+        ("penalty list", {"which": "all"}),
+    ]:
+        await ok(vic, command, **options)
     await emulator.settle()
 
     # ---- every message, every version: no mass ping, no role ping, the bystander never pinged
