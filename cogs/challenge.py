@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
@@ -141,7 +142,8 @@ class ChallengeCommands(
         proof="A photo or screenshot as proof",
         challenge="Which challenge (default: your only one)",
     )
-    @app_commands.autocomplete(challenge=challenge_autocomplete, unit=unit_autocomplete)
+    @app_commands.autocomplete(challenge=challenge_autocomplete)
+    @app_commands.autocomplete(unit=unit_autocomplete)
     async def log(
         self,
         interaction: discord.Interaction[Any],
@@ -298,7 +300,14 @@ class Challenges(commands.Cog):
         ]
         target = None if view.rules.target is None else view.rules.target / unit.base_per_unit
         chart = await asyncio.to_thread(
-            progress_chart, view.title, series, view.rules.starts_at, view.rules.ends_at, target, unit.symbol
+            progress_chart,
+            view.title,
+            series,
+            view.rules.starts_at,
+            view.rules.ends_at,
+            target,
+            unit.symbol,
+            ZoneInfo(view.tz_name),
         )
         return render.result(view, chart)
 
