@@ -32,12 +32,12 @@ class Timers:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._handlers: dict[str, TimerHandler] = {}
         self._run_lock = asyncio.Lock()
-        self._after_run: list[Callable[[], Awaitable[None]]] = []
+        self._after_run: list[Callable[[], Awaitable[object]]] = []
 
     def handle(self, kind: str, handler: TimerHandler) -> None:
         self._handlers[kind] = handler
 
-    def after_run(self, hook: Callable[[], Awaitable[None]]) -> None:
+    def after_run(self, hook: Callable[[], Awaitable[object]]) -> None:
         """Called after every run_due (e.g. to post the announcements the timers queued)."""
         self._after_run.append(hook)
 

@@ -128,7 +128,8 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
         unit="Unit of the corrected amount",
         strike="Strike the log out instead",
     )
-    @app_commands.autocomplete(log=log_autocomplete, unit=unit_autocomplete)
+    @app_commands.autocomplete(log=log_autocomplete)
+    @app_commands.autocomplete(unit=unit_autocomplete)
     async def fix_log(
         self,
         interaction: discord.Interaction[Any],

@@ -494,17 +494,6 @@ async def autocomplete(svc: Services, guild_id: int, text: str, *, open_only: bo
 
 # --- deadlines -------------------------------------------------------------------------------
 
-# Called inside the finishing/cancelling transaction (bets settle or void here): (conn, row, results|None, now)
-ClosedHook = (
-    "Callable[[aiosqlite.Connection, ChallengeRow, dict[int, ParticipantResult] | None, datetime], Awaitable[None]]"
-)
-_on_closed: list = []  # type: ignore[type-arg]
-
-
-def on_closed(hook: object) -> None:
-    """Register a hook run in the same transaction that finishes or cancels a challenge."""
-    _on_closed.append(hook)
-
 
 async def on_start_timer(svc: Services, timer: TimerRow) -> None:
     now = svc.now()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+import aiosqlite
 
 from bot.domain import challenges as rules_mod
 from bot.domain.text import is_blank
@@ -69,7 +72,7 @@ def _display_unit(unit: Unit, distance_unit: str) -> Unit:
     return unit
 
 
-def _totals(rows: list, distance_unit: str) -> dict[int, list[Total]]:  # type: ignore[type-arg]
+def _totals(rows: Sequence[aiosqlite.Row], distance_unit: str) -> dict[int, list[Total]]:
     merged: dict[tuple[int, str, str], int] = defaultdict(int)
     units: dict[str, Unit] = {}
     for r in rows:

@@ -29,7 +29,7 @@ async def bet_counts(
     db: Database, guild_id: int, since: datetime | None, user_id: int | None = None
 ) -> dict[int, tuple[int, int]]:
     """user_id → (won, lost) over settled bets (one member's only, with `user_id`)."""
-    where, params = "", [guild_id]
+    where, params = "", list[object]([guild_id])
     if since is not None:
         where += " AND settled_at >= ?"
         params.append(to_db(since))
@@ -48,7 +48,7 @@ async def challenge_counts(
     db: Database, guild_id: int, since: datetime | None, user_id: int | None = None
 ) -> dict[int, tuple[int, int]]:
     """user_id → (completed, failed) over finished challenges."""
-    where, params = "", [guild_id]
+    where, params = "", list[object]([guild_id])
     if since is not None:
         where += " AND c.finished_at >= ?"
         params.append(to_db(since))
@@ -90,7 +90,7 @@ async def activity_totals(
     """(user_id, activity, unit, total in base units) over counted logs of current participants.
 
     All time: from `log_totals` (one row per participant, kept by triggers); a period: from the logs."""
-    where, params = "", [guild_id]
+    where, params = "", list[object]([guild_id])
     if user_id is not None:
         where += " AND p.user_id = ?"
         params.append(user_id)
