@@ -1,6 +1,11 @@
 """Fixtures shared by every suite: the Discord emulator, its guilds and the real bot
 (defined in `tests/emulator/fixtures.py`; see `tests/emulator/README.md`)."""
 
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.e2e.harness import kill_leftover_processes
 from tests.emulator.fixtures import (
     _every_emulator_stays_clean,
     bot_handle,
@@ -10,6 +15,13 @@ from tests.emulator.fixtures import (
     guild,
     other_guild,
 )
+
+
+@pytest.fixture(autouse=True)
+async def _no_bot_process_outlives_its_test() -> AsyncIterator[None]:
+    yield
+    kill_leftover_processes()
+
 
 __all__ = [
     "_every_emulator_stays_clean",

@@ -50,6 +50,22 @@ BOT_TASK_PREFIXES: tuple[str, ...] = (
 )
 
 
+# Every `python -m bot` a test started; `kill_leftover_processes()` ends those still running.
+SPAWNED: list[BotProcess] = []
+
+
+def kill_leftover_processes() -> int:
+    """SIGKILL every spawned bot still running (a test that failed before stopping it)."""
+    killed = 0
+    while SPAWNED:
+        proc = SPAWNED.pop()
+        if proc.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.process.kill()
+            killed += 1
+    return killed
+
+
 class BotStartError(EmulatorError):
     """The bot stopped or failed before it was ready."""
 
@@ -372,7 +388,9 @@ async def spawn_bot_process(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    return BotProcess(process, tmp_path / log_name)
+    proc = BotProcess(process, tmp_path / log_name)
+    SPAWNED.append(proc)
+    return proc
 
 
 async def start_bot_process(
