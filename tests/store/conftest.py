@@ -8,6 +8,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.scheduling import Timers
+from bot.services import challenges as challenge_service
 from bot.services.context import Services
 from bot.settings import load_settings
 from bot.store.db import Database
@@ -16,6 +17,28 @@ T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 GUILD = 111
 OTHER_GUILD = 222
 CHANNEL = 10
+SAM = 1001  # the challenger of the seed story
+
+
+def manual_clock(svc: Services) -> ManualClock:
+    """The clock the `svc` fixture runs on, to move by hand."""
+    assert isinstance(svc.clock, ManualClock)
+    return svc.clock
+
+
+async def seed_pushups(
+    svc: Services, guild_id: int = GUILD, *, creator_id: int = SAM, **options: object
+) -> challenge_service.ChallengeView:
+    """The seed challenge, "2,020 pushups in under 7 hours", created by Sam; `options` override."""
+    values: dict[str, object] = {"activity": "pushups", "target": "2020", "unit": "reps", "duration": "7h"}
+    values.update(options)
+    return await challenge_service.create(
+        svc,
+        guild_id=guild_id,
+        channel_id=CHANNEL,
+        creator_id=creator_id,
+        **values,  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture

@@ -11,22 +11,10 @@ from bot.services import admin
 from bot.services import challenges as challenge_service
 from bot.services.context import Services
 from bot.store import timers
-from tests.store.conftest import CHANNEL, GUILD, OTHER_GUILD
+from tests.store.conftest import GUILD, OTHER_GUILD
+from tests.store.conftest import seed_pushups as seed
 
 ADMIN, SAM = 9001, 1001
-
-
-async def seed(svc: Services, guild: int = GUILD) -> challenge_service.ChallengeView:
-    return await challenge_service.create(
-        svc,
-        guild_id=guild,
-        channel_id=CHANNEL,
-        creator_id=SAM,
-        activity="pushups",
-        target="2020",
-        unit="reps",
-        duration="7h",
-    )
 
 
 async def test_timezone_is_validated_and_audited(svc: Services) -> None:

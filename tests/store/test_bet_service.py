@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import ManualClock
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.services import bets as service
 from bot.services import challenges as challenge_service
@@ -15,32 +14,18 @@ from bot.services import penalties as penalty_service
 from bot.services.bets import OpponentInfo
 from bot.services.context import Services
 from bot.store import announcements, timers
-from tests.store.conftest import CHANNEL, GUILD, OTHER_GUILD
+from tests.store.conftest import CHANNEL, GUILD, OTHER_GUILD, seed_pushups
+from tests.store.conftest import manual_clock as clock
 
 SAM, ANA, BEN, CAL, ADMIN = 1001, 1002, 1003, 1004, 1099
 
 
-def clock(svc: Services) -> ManualClock:
-    assert isinstance(svc.clock, ManualClock)
-    return svc.clock
+async def seed_challenge(svc: Services, guild_id: int = GUILD) -> challenge_service.ChallengeView:
+    return await seed_pushups(svc, guild_id, clock_starts_at_first_log=True)
 
 
 def member(user_id: int) -> OpponentInfo:
     return OpponentInfo(user_id=user_id, is_bot=False, in_guild=True)
-
-
-async def seed_challenge(svc: Services, guild_id: int = GUILD) -> challenge_service.ChallengeView:
-    return await challenge_service.create(
-        svc,
-        guild_id=guild_id,
-        channel_id=CHANNEL,
-        creator_id=SAM,
-        activity="pushups",
-        target="2020",
-        unit="reps",
-        duration="7h",
-        clock_starts_at_first_log=True,
-    )
 
 
 async def seed_bet(svc: Services, challenge_no: int, **overrides: object) -> service.BetView:

@@ -4,32 +4,15 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import ManualClock
 from bot.errors import NotFound, UserError
 from bot.services import challenges as service
 from bot.services.context import Services
 from bot.store import announcements, timers
 from tests.store.conftest import CHANNEL, GUILD, OTHER_GUILD
+from tests.store.conftest import manual_clock as clock
+from tests.store.conftest import seed_pushups as seed
 
 SAM, ANA, BEN = 1001, 1002, 1003
-
-
-async def seed(svc: Services) -> service.ChallengeView:
-    return await service.create(
-        svc,
-        guild_id=GUILD,
-        channel_id=CHANNEL,
-        creator_id=SAM,
-        activity="pushups",
-        target="2020",
-        unit="reps",
-        duration="7h",
-    )
-
-
-def clock(svc: Services) -> ManualClock:
-    assert isinstance(svc.clock, ManualClock)
-    return svc.clock
 
 
 async def test_seed_challenge_is_stored_with_a_per_server_number_and_its_timers(svc: Services) -> None:

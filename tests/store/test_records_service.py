@@ -4,32 +4,18 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import ManualClock
 from bot.errors import UserError
 from bot.services import challenges as challenge_service
 from bot.services import records
 from bot.services.context import Services
-from tests.store.conftest import CHANNEL, GUILD, OTHER_GUILD
+from tests.store.conftest import CHANNEL, GUILD, OTHER_GUILD, seed_pushups
+from tests.store.conftest import manual_clock as clock
 
 SAM, ANA = 1001, 1002
 
 
-def clock(svc: Services) -> ManualClock:
-    assert isinstance(svc.clock, ManualClock)
-    return svc.clock
-
-
 async def pushups(svc: Services, guild: int = GUILD) -> challenge_service.ChallengeView:
-    view = await challenge_service.create(
-        svc,
-        guild_id=guild,
-        channel_id=CHANNEL,
-        creator_id=SAM,
-        activity="pushups",
-        target="2020",
-        unit="reps",
-        duration="7h",
-    )
+    view = await seed_pushups(svc, guild)
     await challenge_service.join(svc, guild, view.row.no, ANA)
     return view
 
