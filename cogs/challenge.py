@@ -22,7 +22,7 @@ from bot.render.message import Outgoing
 from bot.services import challenges as service
 from bot.store import challenges as store
 from bot.store.announcements import AnnouncementRow
-from cogs.common import fitbet, guild_id, is_admin, reply, services
+from cogs.common import caller_is_admin, fitbet, guild_id, reply, services
 from cogs.paginator import first_page
 
 if TYPE_CHECKING:
@@ -210,11 +210,12 @@ class ChallengeCommands(
     @app_commands.describe(challenge="Which challenge")
     @app_commands.autocomplete(challenge=challenge_autocomplete)
     async def cancel(self, interaction: discord.Interaction[Any], challenge: ChallengeNo) -> None:
-        svc = services(interaction)
-        gid = guild_id(interaction)
-        settings = await svc.guild_settings(gid)
         view = await service.cancel(
-            svc, gid, challenge, interaction.user.id, is_admin(interaction, settings.admin_role_id)
+            services(interaction),
+            guild_id(interaction),
+            challenge,
+            interaction.user.id,
+            await caller_is_admin(interaction),
         )
         await reply(interaction, Outgoing(content=f"Cancelled challenge #{view.row.no}."), ephemeral=True)
         await fitbet(interaction).post_announcements()

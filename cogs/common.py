@@ -56,10 +56,15 @@ def is_admin(interaction: discord.Interaction[Any], admin_role_id: int | None) -
     return admin_role_id is not None and any(role.id == admin_role_id for role in member.roles)
 
 
+async def caller_is_admin(interaction: discord.Interaction[Any]) -> bool:
+    """Manage Server, Administrator or this server's fitbet admin role."""
+    settings = await services(interaction).guild_settings(guild_id(interaction))
+    return is_admin(interaction, settings.admin_role_id)
+
+
 async def require_admin(interaction: discord.Interaction[Any]) -> None:
     """Checked at run time: Discord's default permissions are only a hint a server can override."""
-    settings = await services(interaction).guild_settings(guild_id(interaction))
-    if not is_admin(interaction, settings.admin_role_id):
+    if not await caller_is_admin(interaction):
         raise NotAllowed("Only server admins (Manage Server, or the fitbet admin role) can do that.")
 
 

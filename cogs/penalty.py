@@ -25,7 +25,7 @@ from bot.store import announcements
 from bot.store import penalties as store
 from bot.store.announcements import AnnouncementRow
 from cogs.challenge import PROOF_TYPES, unit_autocomplete
-from cogs.common import fitbet, guild_id, is_admin, reply, report_error, services
+from cogs.common import caller_is_admin, fitbet, guild_id, reply, report_error, services
 from cogs.paginator import first_page
 
 if TYPE_CHECKING:
@@ -42,11 +42,6 @@ LIST_CHOICES = [
     app_commands.Choice(name="done (verified or waived)", value="done"),
     app_commands.Choice(name="all", value="all"),
 ]
-
-
-async def _admin(interaction: discord.Interaction[Any]) -> bool:
-    settings = await services(interaction).guild_settings(guild_id(interaction))
-    return is_admin(interaction, settings.admin_role_id)
 
 
 # --------------------------------------------------------------------------- buttons
@@ -82,7 +77,7 @@ class PenaltyButton(
         try:
             svc = services(interaction)
             row = await service.resolve_id(svc, interaction.guild_id, self.penalty_id)
-            admin = await _admin(interaction)
+            admin = await caller_is_admin(interaction)
             verified = self.action == "verify"
             if verified:
                 view = await service.verify(svc, row, interaction.user.id, admin)
@@ -197,7 +192,7 @@ class PenaltyCommands(app_commands.Group, name="penalty", description="Penalties
     async def verify(self, interaction: discord.Interaction[Any], penalty: PenaltyNo) -> None:
         svc = services(interaction)
         view = await service.verify_no(
-            svc, guild_id(interaction), penalty, interaction.user.id, await _admin(interaction)
+            svc, guild_id(interaction), penalty, interaction.user.id, await caller_is_admin(interaction)
         )
         await reply(interaction, render.judged(view, interaction.user.id, True), ephemeral=True)
         await _disable_submission_buttons(fitbet(interaction), view.row.id)
@@ -214,7 +209,7 @@ class PenaltyCommands(app_commands.Group, name="penalty", description="Penalties
     ) -> None:
         svc = services(interaction)
         view = await service.reject_no(
-            svc, guild_id(interaction), penalty, interaction.user.id, await _admin(interaction), reason
+            svc, guild_id(interaction), penalty, interaction.user.id, await caller_is_admin(interaction), reason
         )
         message = render.judged(view, interaction.user.id, False)
         shown = optional_text(reason, "reason", CONTENT_MAX)  # what the service accepted and kept
@@ -235,7 +230,7 @@ class PenaltyCommands(app_commands.Group, name="penalty", description="Penalties
     ) -> None:
         svc = services(interaction)
         view = await service.waive_no(
-            svc, guild_id(interaction), penalty, interaction.user.id, await _admin(interaction), reason
+            svc, guild_id(interaction), penalty, interaction.user.id, await caller_is_admin(interaction), reason
         )
         await reply(interaction, Outgoing(content=f"Waived penalty #{view.row.no}."), ephemeral=True)
         await _disable_submission_buttons(fitbet(interaction), view.row.id)
