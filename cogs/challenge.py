@@ -14,7 +14,6 @@ from discord.ext import commands
 from bot.domain import challenges as rules_mod
 from bot.domain.timeparse import human_duration
 from bot.domain.units import format_amount, unit_choices
-from bot.errors import UserError
 from bot.render import challenges as render
 from bot.render.chart import Series, progress_chart
 from bot.render.limits import CHOICE_NAME_MAX, truncate
@@ -22,14 +21,13 @@ from bot.render.message import Outgoing
 from bot.services import challenges as service
 from bot.store import challenges as store
 from bot.store.announcements import AnnouncementRow
-from cogs.common import caller_is_admin, fitbet, guild_id, reply, services
+from cogs.common import caller_is_admin, fitbet, guild_id, proof_url, reply, services
 from cogs.paginator import first_page
 
 if TYPE_CHECKING:
     from bot.app import FitbetBot
 
 ChallengeNo = app_commands.Range[int, 1, 1_000_000]
-PROOF_TYPES = ("image/",)
 
 
 async def challenge_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[int]]:
@@ -153,8 +151,6 @@ class ChallengeCommands(
         proof: discord.Attachment | None = None,
         challenge: ChallengeNo | None = None,
     ) -> None:
-        if proof is not None and not (proof.content_type or "").startswith(PROOF_TYPES):
-            raise UserError("Proof must be an image (a photo or a screenshot).")
         result = await service.log(
             services(interaction),
             guild_id(interaction),
@@ -163,7 +159,7 @@ class ChallengeCommands(
             amount,
             unit,
             note,
-            proof.url if proof is not None else None,
+            proof_url(proof),
         )
         view = result.view
         mine = next((r for r in view.standings.rows if r.user_id == interaction.user.id), None)

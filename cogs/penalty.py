@@ -14,7 +14,6 @@ from discord.ext import commands
 from bot.domain import penalties as rules
 from bot.domain.text import optional_text
 from bot.domain.units import parse_unit
-from bot.errors import UserError
 from bot.render import penalties as render
 from bot.render.limits import CHOICE_NAME_MAX, CONTENT_MAX, truncate
 from bot.render.message import Outgoing
@@ -24,8 +23,8 @@ from bot.services.penalties import PenaltyView
 from bot.store import announcements
 from bot.store import penalties as store
 from bot.store.announcements import AnnouncementRow
-from cogs.challenge import PROOF_TYPES, unit_autocomplete
-from cogs.common import caller_is_admin, fitbet, guild_id, reply, report_error, services
+from cogs.challenge import unit_autocomplete
+from cogs.common import caller_is_admin, fitbet, guild_id, proof_url, reply, report_error, services
 from cogs.paginator import first_page
 
 if TYPE_CHECKING:
@@ -171,8 +170,6 @@ class PenaltyCommands(app_commands.Group, name="penalty", description="Penalties
         unit: app_commands.Range[str, 1, 20] | None = None,
         proof: discord.Attachment | None = None,
     ) -> None:
-        if proof is not None and not (proof.content_type or "").startswith(PROOF_TYPES):
-            raise UserError("Proof must be an image (a photo or a screenshot).")
         result = await service.submit(
             services(interaction),
             guild_id(interaction),
@@ -180,7 +177,7 @@ class PenaltyCommands(app_commands.Group, name="penalty", description="Penalties
             interaction.user.id,
             amount,
             duration,
-            proof.url if proof is not None else None,
+            proof_url(proof),
             unit,
         )
         await reply(interaction, render.submission_reply(result.view, result.submission), ephemeral=True)
