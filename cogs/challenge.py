@@ -12,7 +12,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain import challenges as rules_mod
-from bot.domain.timeparse import human_duration
 from bot.domain.units import format_amount, unit_choices
 from bot.render import challenges as render
 from bot.render.chart import Series, progress_chart
@@ -161,20 +160,7 @@ class ChallengeCommands(
             note,
             proof_url(proof),
         )
-        view = result.view
-        mine = next((r for r in view.standings.rows if r.user_id == interaction.user.id), None)
-        unit_ = view.rules.unit
-        text = f"📝 <@{interaction.user.id}> logged {format_amount(result.log.amount, unit_)} in **{view.title}**"
-        if mine is not None:
-            text += f" — now {format_amount(mine.total, unit_)}"
-            if mine.percent is not None and view.rules.mode is not rules_mod.Mode.TOTAL:
-                text += f" ({mine.percent:.0f} %)"
-        if result.reached_now:
-            elapsed = f" in {human_duration(result.elapsed_to_target)}" if result.elapsed_to_target else ""
-            text += f"\n🎉 Target reached{elapsed}!"
-        if result.log.note:
-            text += f"\n> {result.log.note}"
-        await reply(interaction, Outgoing(content=truncate(text, 2000)))
+        await reply(interaction, render.logged(result, interaction.user.id))
         await fitbet(interaction).post_announcements()
 
     @app_commands.command(name="undo", description="Undo your last log (kept on record).")

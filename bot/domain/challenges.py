@@ -374,6 +374,59 @@ def milestones_crossed(
     return [m for m in sorted(marks) if before_percent < m <= after_percent]
 
 
+@dataclass(frozen=True)
+class LogProgress:
+    """What one accepted log changed, from running totals instead of every log of the challenge."""
+
+    total: int  # the member's counted total after the log
+    percent: float | None  # the member's, of the target
+    group_total: int  # every participant's counted total after the log
+    group_percent: float | None
+    reached_now: bool  # this log made the member (the group, in total mode) reach the target
+    elapsed_to_target: timedelta | None  # set when reached_now: from the window start to this log
+    milestone: int | None  # the highest mark this log crossed: the member's, or the group's (total)
+
+
+def progress_after_log(
+    rules: ChallengeRules,
+    *,
+    total_before: int,
+    group_before: int,
+    amount: int,
+    at: datetime,
+    first_log_at: datetime | None,
+) -> LogProgress:
+    """The member's and the group's progress after a log of `amount` at `at`.
+
+    Equals what `standings` says just before and just after the log (tests/domain check this on
+    random histories) because every counted log is positive and inside its window, which
+    `check_can_log` guarantees: a running total only grows, so the target has been reached exactly
+    when the total is at or above it. `first_log_at` is the member's first log before this one
+    (None if this is the first); it starts an attempt clock.
+    """
+    at = _utc(at, "at")
+    target = rules.target
+    total = total_before + amount
+    group = group_before + amount
+    if rules.mode is Mode.TOTAL:
+        was, now = group_before, group
+        start = rules.starts_at
+    else:
+        was, now = total_before, total
+        start = participant_window(rules, first_log_at if first_log_at is not None else at)[0]
+    reached_now = target is not None and was < target <= now
+    marks = milestones_crossed(_percent(was, target), _percent(now, target))
+    return LogProgress(
+        total=total,
+        percent=_percent(total, target),
+        group_total=group,
+        group_percent=_percent(group, target),
+        reached_now=reached_now,
+        elapsed_to_target=at - start if reached_now else None,
+        milestone=marks[-1] if marks else None,
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Standings and outcome
 

@@ -13,7 +13,7 @@ from bot.domain.timeparse import human_duration, ts
 from bot.domain.units import format_amount
 from bot.render.limits import EMBED_DESCRIPTION_MAX, chunk_lines, paged_embeds, truncate
 from bot.render.message import Outgoing
-from bot.services.challenges import ChallengeView
+from bot.services.challenges import ChallengeView, LogResult
 from bot.store.challenges import ChallengeRow
 
 COLOUR = discord.Colour.blurple()
@@ -110,6 +110,21 @@ def challenge_embed(view: ChallengeView, *, heading: str | None = None) -> disco
     embed = discord.Embed(title=truncate(heading or name(view), 256), description=description, colour=COLOUR)
     embed.set_footer(text=f"Challenge #{view.row.no} · {view.row.status} · times shown in your own time zone")
     return embed
+
+
+def logged(result: LogResult, user_id: int) -> Outgoing:
+    """The public answer to /challenge log."""
+    progress, unit = result.progress, result.rules.unit
+    text = f"📝 <@{user_id}> logged {format_amount(result.log.amount, unit)} in **{result.title}**"
+    text += f" — now {format_amount(progress.total, unit)}"
+    if progress.percent is not None and result.rules.mode is not Mode.TOTAL:
+        text += f" ({progress.percent:.0f} %)"
+    if progress.reached_now:
+        elapsed = f" in {human_duration(progress.elapsed_to_target)}" if progress.elapsed_to_target else ""
+        text += f"\n🎉 Target reached{elapsed}!"
+    if result.log.note:
+        text += f"\n> {result.log.note}"
+    return Outgoing(content=truncate(text, 2000))
 
 
 def created(view: ChallengeView) -> Outgoing:

@@ -11,7 +11,6 @@ import aiosqlite
 from bot import faults
 from bot.domain import challenges as rules_mod
 from bot.domain.challenges import ChallengeRules, ChallengeStatus, LogEntry, Mode, Standings
-from bot.domain.guild_settings import GuildSettings
 from bot.domain.text import optional_text
 from bot.domain.timeparse import parse_duration, parse_local_datetime
 from bot.domain.units import (
@@ -65,10 +64,11 @@ class ChallengeView:
 
 @dataclass(frozen=True)
 class LogResult:
-    view: ChallengeView
+    challenge: ChallengeRow
+    rules: ChallengeRules
+    title: str
     log: LogRow
-    reached_now: bool
-    elapsed_to_target: timedelta | None
+    progress: rules_mod.LogProgress
 
 
 def rules_of(row: ChallengeRow) -> ChallengeRules:
@@ -122,18 +122,6 @@ async def view(svc: Services, row: ChallengeRow, *, now: datetime | None = None)
     logged = await store.log_points(svc.db, row.id)
     at = min(now, row.ends_at) if row.status == "finished" else now
     board = rules_mod.standings(rules, [p.user_id for p in people], _point_entries(logged.points), at, logged.first)
-    return _make_view(row, rules, settings, people, board, now, logged.corrected)
-
-
-def _make_view(
-    row: ChallengeRow,
-    rules: ChallengeRules,
-    settings: GuildSettings,
-    people: list[ParticipantRow],
-    board: Standings,
-    now: datetime,
-    corrected: int,
-) -> ChallengeView:
     return ChallengeView(
         row=row,
         rules=rules,
@@ -142,7 +130,7 @@ def _make_view(
         standings=board,
         now=now,
         tz_name=settings.timezone,
-        corrected_logs=corrected,
+        corrected_logs=logged.corrected,
     )
 
 
@@ -316,51 +304,47 @@ async def log(
     check_log_amount(base, rules.unit)
     clean = _clean_note(note)
     now = svc.now()
+    settings = await svc.guild_settings(guild_id)
     async with svc.db.transaction() as conn:
-        fresh = await store.get(conn, row.id)
-        assert fresh is not None
-        people = await store.participants(conn, row.id)
-        # One read of the logs serves the standings before and after this log and the view returned
-        # (reading them three times made a log cost O(3n) in the challenge's logs; docs/benchmarks.md).
-        logged = await store.log_points(conn, row.id)
-        first = dict(logged.first)
-        is_participant = any(p.user_id == user_id for p in people)
-        rules_mod.check_can_log(rules, ChallengeStatus(fresh.status), is_participant, first.get(user_id), now)
-        ids = [p.user_id for p in people]
-        entries = _point_entries(logged.points)
-        # Before this log, only the member's own row matters (milestones, "target reached now"), and a
-        # row depends on that member's logs alone; a total challenge needs the combined standings.
-        before = rules_mod.standings(rules, ids if rules.mode is Mode.TOTAL else [user_id], entries, now, first)
+        # One query: the challenge as it is now, the member's place in it and the running totals
+        # (log_totals). A log costs the same at the first log and at the millionth: no log is read
+        # back (docs/benchmarks.md, measurements 1 and 2).
+        state = await store.log_state(conn, row.id, user_id)
+        assert state is not None
+        fresh = state.challenge
+        rules = rules_of(fresh)
+        is_participant = state.participant_rowid is not None
+        rules_mod.check_can_log(rules, ChallengeStatus(fresh.status), is_participant, state.first_log_at, now)
         entry = await store.add_log(
             conn, row.id, user_id, base, _decimal_text(entered), entered_unit.symbol, clean, proof_url, now
         )
-        if rules.attempt is not None and not first:
+        if rules.attempt is not None and not state.any_log:
             for hook in svc.on_challenge_started:
                 await hook(conn, fresh, now)
-        first.setdefault(user_id, now)
-        # The new log sorts as `ORDER BY logged_at, id` would put it (stable sort: after equal times).
-        entries = sorted([*entries, LogEntry(user_id=user_id, amount=base, at=entry.logged_at)], key=lambda e: e.at)
-        after = rules_mod.standings(rules, ids, entries, now, first)
-        settings = await svc.guild_settings(guild_id)
-        channel = settings.announce_channel(row.channel_id)
-        await _queue_milestones(conn, row, people, before, after, user_id, channel, now)
-        if rules.attempt is not None:
-            await _rearm_attempt_end(svc, conn, row, rules, ids, first)
-    mine_before = _row_for(before, user_id)
-    mine_after = _row_for(after, user_id)
-    reached_now = (
-        mine_after is not None
-        and mine_after.reached_at is not None
-        and (mine_before is None or mine_before.reached_at is None)
+        progress = rules_mod.progress_after_log(
+            rules,
+            total_before=state.total,
+            group_before=state.group_total,
+            amount=base,
+            at=entry.logged_at,
+            first_log_at=state.first_log_at,
+        )
+        if progress.milestone is not None:
+            total_mode = rules.mode is Mode.TOTAL
+            kind = ANN_TOTAL_MILESTONE if total_mode else ANN_MILESTONE
+            ref = fresh.id if total_mode else state.participant_rowid
+            assert ref is not None
+            channel = settings.announce_channel(fresh.channel_id)
+            await announcements.queue(conn, guild_id, kind.format(mark=progress.milestone), ref, channel, now)
+        if rules.attempt is not None and state.first_log_at is None:
+            await _rearm_attempt_end(svc, conn, fresh, rules)
+    return LogResult(
+        challenge=fresh,
+        rules=rules,
+        title=rules_mod.title(rules, settings.zone),
+        log=entry,
+        progress=progress,
     )
-    if rules.mode is Mode.TOTAL:
-        reached_now = after.reached_at is not None and before.reached_at is None
-    # What view() would read again now: the same participants, logs and first logs, so the same standings.
-    current = _make_view(row, rules, settings, people, after, now, logged.corrected)
-    elapsed = mine_after.elapsed_to_target if mine_after is not None else None
-    if rules.mode is Mode.TOTAL and after.reached_at is not None:
-        elapsed = after.reached_at - rules.starts_at
-    return LogResult(view=current, log=entry, reached_now=reached_now, elapsed_to_target=elapsed)
 
 
 def _decimal_text(value: Decimal) -> str:
@@ -368,44 +352,15 @@ def _decimal_text(value: Decimal) -> str:
     return text
 
 
-def _row_for(board: Standings, user_id: int) -> rules_mod.ParticipantStanding | None:
-    return next((r for r in board.rows if r.user_id == user_id), None)
-
-
-async def _queue_milestones(
-    conn: aiosqlite.Connection,
-    row: ChallengeRow,
-    people: list[ParticipantRow],
-    before: Standings,
-    after: Standings,
-    user_id: int,
-    channel_id: int,
-    now: datetime,
-) -> None:
-    # One log that jumps several marks is announced once, at the highest mark it reached.
-    if row.mode == Mode.TOTAL.value:
-        for mark in rules_mod.milestones_crossed(before.percent, after.percent)[-1:]:
-            await announcements.queue(
-                conn, row.guild_id, ANN_TOTAL_MILESTONE.format(mark=mark), row.id, channel_id, now
-            )
-        return
-    was, now_row = _row_for(before, user_id), _row_for(after, user_id)
-    if was is None or now_row is None:
-        return
-    me = next(p for p in people if p.user_id == user_id)
-    for mark in rules_mod.milestones_crossed(was.percent, now_row.percent)[-1:]:
-        await announcements.queue(conn, row.guild_id, ANN_MILESTONE.format(mark=mark), me.rowid, channel_id, now)
-
-
 async def _rearm_attempt_end(
-    svc: Services,
-    conn: aiosqlite.Connection,
-    row: ChallengeRow,
-    rules: ChallengeRules,
-    participant_ids: list[int],
-    first: dict[int, datetime],
+    svc: Services, conn: aiosqlite.Connection, row: ChallengeRow, rules: ChallengeRules
 ) -> None:
-    """Attempt clocks: once everyone has started, the result is due when the last clock runs out."""
+    """Attempt clocks: once everyone has started, the result is due when the last clock runs out.
+
+    Everyone can only have started at someone's first log, so only a first log calls this.
+    """
+    participant_ids = [p.user_id for p in await store.participants(conn, row.id)]
+    first = await store.first_logs(conn, row.id)
     if not participant_ids or any(uid not in first for uid in participant_ids):
         return
     last_end = max(rules_mod.participant_window(rules, first[uid])[1] for uid in participant_ids)

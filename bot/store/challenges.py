@@ -330,6 +330,53 @@ async def log_points(db: Database | aiosqlite.Connection, challenge_id: int) -> 
     return LogPoints(points, first, corrected)
 
 
+@dataclass(frozen=True)
+class LogState:
+    """What accepting one member's log needs to know, read in one query inside its transaction."""
+
+    challenge: ChallengeRow  # as it is now (an admin may have extended or closed it since it was resolved)
+    participant_rowid: int | None  # None: not (or no longer) in the challenge
+    first_log_at: datetime | None  # the member's first log, struck ones included (attempt clocks)
+    any_log: bool  # anyone has logged in this challenge
+    total: int  # the member's counted total (log_totals)
+    group_total: int  # the current participants' counted total
+
+
+async def log_state(conn: aiosqlite.Connection, challenge_id: int, user_id: int) -> LogState | None:
+    async with conn.execute(
+        "SELECT c.*,"
+        " (SELECT p.rowid FROM participants p"
+        "   WHERE p.challenge_id = c.id AND p.user_id = :user AND p.left_at IS NULL) AS participant_rowid,"
+        " (SELECT MIN(l.logged_at) FROM logs l WHERE l.challenge_id = c.id AND l.user_id = :user) AS first_log_at,"
+        " EXISTS (SELECT 1 FROM logs l WHERE l.challenge_id = c.id) AS any_log,"
+        " COALESCE((SELECT t.total FROM log_totals t WHERE t.challenge_id = c.id AND t.user_id = :user), 0) AS mine,"
+        " COALESCE((SELECT SUM(t.total) FROM participants p JOIN log_totals t"
+        "   ON t.challenge_id = p.challenge_id AND t.user_id = p.user_id"
+        "   WHERE p.challenge_id = c.id AND p.left_at IS NULL), 0) AS group_total"
+        " FROM challenges c WHERE c.id = :challenge",
+        {"challenge": challenge_id, "user": user_id},
+    ) as cur:
+        r = await cur.fetchone()
+    if r is None:
+        return None
+    return LogState(
+        challenge=_challenge(r),
+        participant_rowid=r["participant_rowid"],
+        first_log_at=opt_from_db(r["first_log_at"]),
+        any_log=bool(r["any_log"]),
+        total=r["mine"],
+        group_total=r["group_total"],
+    )
+
+
+async def first_logs(conn: aiosqlite.Connection, challenge_id: int) -> dict[int, datetime]:
+    """Each member's first log in the challenge, struck ones included (when attempt clocks started)."""
+    async with conn.execute(
+        "SELECT user_id, MIN(logged_at) FROM logs WHERE challenge_id = ? GROUP BY user_id", (challenge_id,)
+    ) as cur:
+        return {user_id: from_db(at) for user_id, at in await cur.fetchall()}
+
+
 async def last_log(conn: aiosqlite.Connection, challenge_id: int, user_id: int) -> LogRow | None:
     async with conn.execute(
         "SELECT * FROM logs WHERE challenge_id = ? AND user_id = ? AND struck_at IS NULL"

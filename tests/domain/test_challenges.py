@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -18,6 +19,7 @@ from bot.domain.challenges import (
     milestones_crossed,
     outcome,
     participant_window,
+    progress_after_log,
     progress_series,
     reminder_at,
     standings,
@@ -543,3 +545,63 @@ def test_each_mode_units_other_than_reps_work_the_same() -> None:
     logs = [LogEntry(ALICE, 1_609_344, NOW + HOUR), LogEntry(ALICE, 3_390_656, NOW + 2 * HOUR)]
     assert outcome(rules, [ALICE], logs)[ALICE].succeeded
     assert MI.kind is KM.kind
+
+
+accepted_logs = st.lists(
+    st.tuples(
+        users,
+        st.integers(min_value=1, max_value=800) | st.sampled_from([100, 250, 500]),  # round ones hit marks exactly
+        st.integers(min_value=0, max_value=3600),
+    ),
+    max_size=25,
+)
+
+
+@given(accepted_logs, modes, st.booleans(), st.sampled_from([None, 500, 2020]))
+def test_progress_after_a_log_matches_the_standings_before_and_after_it(
+    items: list[tuple[int, int, int]], mode: Mode, attempt: bool, target: int | None
+) -> None:
+    """The running-total shortcut `/challenge log` uses says what recomputing every log would say."""
+    rules = replace(rules_for(mode, attempt), target=target if target or mode is Mode.MOST else 500)
+    people = [ALICE, BOB, CARA]
+    logs: list[LogEntry] = []
+    first: dict[int, datetime] = {}
+    at = rules.starts_at
+    for user, amount, gap in items:
+        at += timedelta(seconds=gap)
+        try:
+            check_can_log(rules, ChallengeStatus.ACTIVE, True, first.get(user), at)
+        except UserError:
+            continue  # refused logs are never stored
+        before = standings(rules, people, logs, at, first)
+        mine = before.row(user)
+        assert mine is not None
+        progress = progress_after_log(
+            rules,
+            total_before=mine.total,
+            group_before=before.total,
+            amount=amount,
+            at=at,
+            first_log_at=first.get(user),
+        )
+        logs.append(LogEntry(user, amount, at))
+        first.setdefault(user, at)
+        after = standings(rules, people, logs, at, first)
+        mine_after = after.row(user)
+        assert mine_after is not None
+        assert (progress.total, progress.percent) == (mine_after.total, mine_after.percent)
+        assert (progress.group_total, progress.group_percent) == (after.total, after.percent)
+        if mode is Mode.TOTAL:
+            crossed = milestones_crossed(before.percent, after.percent)
+            reached_now = before.reached_at is None and after.reached_at is not None
+            elapsed = after.reached_at - rules.starts_at if after.reached_at is not None else None
+        else:
+            crossed = milestones_crossed(mine.percent, mine_after.percent)
+            reached_now = mine.reached_at is None and mine_after.reached_at is not None
+            elapsed = mine_after.elapsed_to_target
+        assert progress.reached_now == reached_now
+        assert progress.milestone == (crossed[-1] if crossed else None)
+        if reached_now:
+            assert progress.elapsed_to_target == elapsed
+        else:
+            assert progress.elapsed_to_target is None

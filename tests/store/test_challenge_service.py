@@ -37,8 +37,8 @@ async def test_logs_accumulate_and_finish_records_the_result_exactly_once(svc: S
         await service.log(svc, GUILD, view.row.no, SAM, chunk)
     clock(svc).advance(timedelta(minutes=101))
     result = await service.log(svc, GUILD, view.row.no, SAM, "400", note="last set!")
-    assert result.reached_now
-    assert result.elapsed_to_target == timedelta(hours=4, minutes=41)
+    assert result.progress.reached_now
+    assert result.progress.elapsed_to_target == timedelta(hours=4, minutes=41)
     clock(svc).advance(timedelta(hours=3))
     assert await service.finish(svc, view.row.id) is True
     assert await service.finish(svc, view.row.id) is False

@@ -8,6 +8,7 @@ from bot.clock import ManualClock
 from bot.services import challenges as challenge_service
 from bot.services import records
 from bot.services.context import Services
+from bot.store import challenges as store
 from tests.store.conftest import CHANNEL, GUILD
 
 SAM, ANA = 1001, 1002
@@ -45,3 +46,36 @@ async def test_totals_follow_logs_undo_edit_and_delete(svc: Services) -> None:
     board = await records.leaderboard(svc, GUILD, "pushups", "all")
     assert [(r.user_id, r.totals[0].amount) for r in board] == [(SAM, 100), (ANA, 50)]
     assert (await records.stats(svc, GUILD, ANA)).totals[0].amount == 50
+
+
+async def test_log_state_reads_what_a_log_needs_from_the_running_totals(svc: Services) -> None:
+    view = await challenge_service.create(
+        svc, guild_id=GUILD, channel_id=CHANNEL, creator_id=SAM, activity="pushups", target="2020", unit="reps",
+        duration="7h", mode="total",
+    )  # fmt: skip
+    no, cid = view.row.no, view.row.id
+    ben = 1003
+    for who in (ANA, ben):
+        await challenge_service.join(svc, GUILD, no, who)
+    assert isinstance(svc.clock, ManualClock)
+    for who, amount in [(SAM, "100"), (ANA, "40"), (SAM, "25"), (ben, "7")]:
+        svc.clock.advance(timedelta(minutes=1))
+        await challenge_service.log(svc, GUILD, no, who, amount)
+    first_sam = svc.clock.now() - timedelta(minutes=3)
+    async with svc.db.transaction() as conn:
+        empty = await store.log_state(conn, cid, 4242)
+    assert empty is not None and empty.participant_rowid is None and empty.first_log_at is None
+    assert (empty.total, empty.group_total, empty.any_log) == (0, 172, True)
+
+    await challenge_service.undo(svc, GUILD, no, SAM)  # his 25 no longer counts
+    await challenge_service.leave(svc, GUILD, no, ben)  # a member who left no longer counts for the group
+    async with svc.db.transaction() as conn:
+        sam = await store.log_state(conn, cid, SAM)
+        gone = await store.log_state(conn, cid, ben)
+        assert await store.log_state(conn, cid + 1000, SAM) is None
+    assert sam is not None and sam.participant_rowid is not None and sam.challenge.id == cid
+    assert (sam.total, sam.group_total, sam.first_log_at) == (100, 140, first_sam)
+    assert gone is not None and gone.participant_rowid is None and gone.total == 7
+    # The log after that is told the same by the service: Sam's 100 + 60, the group's 140 + 60.
+    result = await challenge_service.log(svc, GUILD, no, SAM, "60")
+    assert (result.progress.total, result.progress.group_total) == (160, 200)
