@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -30,6 +33,9 @@ class Database:
         self.path = path
         # One connection: transactions from concurrent coroutines must take turns.
         self._write_lock = asyncio.Lock()
+        # Small read-mostly values a store module keeps in memory and drops itself when it writes
+        # them (bot.store.guilds). Everything else is read from SQLite every time.
+        self.memo: dict[Hashable, Any] = {}
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -60,17 +66,34 @@ class Database:
             else:
                 await self.conn.execute("COMMIT")
 
+    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """A write transaction run whole on the connection's thread: one trip to it, not one per statement.
+
+        `work` is plain synchronous code on the `sqlite3.Connection` (no awaits, nothing slow): BEGIN
+        IMMEDIATE before it, COMMIT after it, ROLLBACK if it raises, and the exception is raised here.
+        For the hottest write, /challenge log (docs/benchmarks.md); everything else uses `transaction()`.
+        """
+        async with self._write_lock:
+            return await self.run(_in_transaction, work)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Call `fn(sqlite3_connection, *args)` on the connection's thread, in one trip.
+
+        Inside `transaction()` it joins that transaction; outside one, use it to read only.
+        aiosqlite has no public call for this; `_execute` (the queue every aiosqlite call goes
+        through) is pinned by the aiosqlite range in pyproject.toml and covered by every log test.
+        """
+        return await self.conn._execute(fn, self.conn._conn, *args)
+
     def execute(self, sql: str, params: tuple[object, ...] = ()) -> Any:
         """Same shape as Connection.execute, so store functions accept either."""
         return self.conn.execute(sql, params)
 
-    async def fetchone(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        return await fetchone(self.conn, sql, params)
 
-    async def fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        return await fetchall(self.conn, sql, params)
 
     async def migrate(self, directory: Path = MIGRATIONS_DIR) -> list[str]:
         """Apply every migration not yet recorded, in order, each in its own transaction."""
@@ -116,6 +139,37 @@ class Database:
                 row = await cur.fetchone()
             if row is None or row[0] != "ok":
                 raise RuntimeError(f"backup copy failed its integrity check: {row}")
+
+
+Params = tuple[object, ...] | dict[str, object]
+
+
+def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(conn)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result
+
+
+async def fetchall(db: Database | aiosqlite.Connection, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+    """Every row, in one trip to the connection's thread.
+
+    `async with conn.execute(...) as cur: await cur.fetchall()` takes three trips (execute, fetch,
+    close), each a wake-up of the event loop; on /challenge log that was most of the cost beside
+    the work itself (docs/benchmarks.md).
+    """
+    conn = db.conn if isinstance(db, Database) else db
+    return list(await conn.execute_fetchall(sql, params))
+
+
+async def fetchone(db: Database | aiosqlite.Connection, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+    """The first row, for queries that return at most one (by key, an aggregate, or LIMIT 1)."""
+    rows = await fetchall(db, sql, params)
+    return rows[0] if rows else None
 
 
 def _migration_files(directory: Path) -> list[Path]:

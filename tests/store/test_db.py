@@ -1,0 +1,74 @@
+"""Database.write / run: a transaction in one trip to the connection's thread, on a real file."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.errors import UserError
+from bot.store.db import Database, fetchall, fetchone
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "fitbet.db")
+    await database.conn.execute("CREATE TABLE t (n INTEGER NOT NULL)")
+    yield database
+    await database.close()
+
+
+async def _count(db: Database) -> int:
+    row = await fetchone(db, "SELECT COUNT(*) FROM t")
+    assert row is not None
+    return int(row[0])
+
+
+def _insert(conn: sqlite3.Connection, *values: int) -> int:
+    for n in values:
+        conn.execute("INSERT INTO t (n) VALUES (?)", (n,))
+    return conn.execute("SELECT COUNT(*) FROM t").fetchone()[0]
+
+
+async def test_write_commits_what_its_work_did_and_returns_its_result(db: Database) -> None:
+    assert await db.write(lambda conn: _insert(conn, 1, 2)) == 2
+    # Committed: a second connection to the file sees it.
+    other = await Database.open(db.path)
+    try:
+        assert [r[0] for r in await fetchall(other, "SELECT n FROM t ORDER BY n")] == [1, 2]
+    finally:
+        await other.close()
+
+
+async def test_write_rolls_back_everything_when_its_work_raises(db: Database) -> None:
+    def refuse(conn: sqlite3.Connection) -> None:
+        _insert(conn, 7)
+        raise UserError("no")
+
+    with pytest.raises(UserError):
+        await db.write(refuse)
+    assert await _count(db) == 0
+    assert not db.conn.in_transaction
+
+
+async def test_run_inside_a_transaction_joins_it(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            await db.run(_insert, 5)
+            raise RuntimeError("after the work")
+    assert await _count(db) == 0
+    async with db.transaction():
+        await db.run(_insert, 6)
+    assert await _count(db) == 1
+
+
+async def test_concurrent_writes_take_turns(db: Database) -> None:
+    def add_one(conn: sqlite3.Connection) -> None:
+        (n,) = conn.execute("SELECT COUNT(*) FROM t").fetchone()
+        conn.execute("INSERT INTO t (n) VALUES (?)", (n,))
+
+    await asyncio.gather(*(db.write(add_one) for _ in range(50)))
+    assert [r[0] for r in await fetchall(db, "SELECT n FROM t ORDER BY n")] == list(range(50))
