@@ -7,6 +7,8 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
+import aiosqlite
+
 from bot.domain import challenges as rules_mod
 from bot.domain.text import optional_text
 from bot.domain.timeparse import parse_duration, parse_local_datetime, parse_timezone
@@ -23,6 +25,7 @@ from bot.store import audit, guilds, timers
 from bot.store import bets as bet_store
 from bot.store import challenges as challenge_store
 from bot.store.codec import from_db, to_db
+from bot.store.db import fetchone
 
 MAX_REASON_CHARS = 200
 # Every table in /admin export, each with the query selecting exactly one server's rows.
@@ -156,9 +159,8 @@ async def fix_log(
     return LogFix(found["no"], found["user_id"], found["amount"], new_amount, await challenge_service.view(svc, row))
 
 
-async def _log_row(conn: object, log_id: int) -> challenge_store.LogRow:
-    async with conn.execute("SELECT * FROM logs WHERE id = ?", (log_id,)) as cur:  # type: ignore[attr-defined]
-        row = await cur.fetchone()
+async def _log_row(conn: aiosqlite.Connection, log_id: int) -> challenge_store.LogRow:
+    row = await fetchone(conn, "SELECT * FROM logs WHERE id = ?", (log_id,))
     assert row is not None
     return challenge_store._log(row)
 

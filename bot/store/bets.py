@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.store.codec import from_db, opt_from_db, to_db
-from bot.store.db import Database
+from bot.store.db import Database, fetchall, fetchone
 
 Db = Database | aiosqlite.Connection
 
@@ -130,19 +130,10 @@ def _opponent(r: aiosqlite.Row) -> OpponentRow:
     )
 
 
-async def _one(db: Db, sql: str, params: tuple[object, ...]) -> aiosqlite.Row | None:
-    async with db.execute(sql, params) as cur:
-        return await cur.fetchone()
-
-
-async def _all(db: Db, sql: str, params: tuple[object, ...]) -> list[aiosqlite.Row]:
-    async with db.execute(sql, params) as cur:
-        return list(await cur.fetchall())
-
-
 async def insert(conn: aiosqlite.Connection, new: NewBet) -> BetRow:
     """Insert with the next per-server number (safe: we hold the write lock of BEGIN IMMEDIATE)."""
-    cur = await conn.execute(
+    row = await fetchone(
+        conn,
         "INSERT INTO bets (guild_id, no, channel_id, proposer_id, proposer_side, challenge_id, subject_id,"
         " description, decide_at, open_bet, for_text, for_amount, for_unit, for_due_ms,"
         " against_text, against_amount, against_unit, against_due_ms, status, created_at)"
@@ -170,7 +161,6 @@ async def insert(conn: aiosqlite.Connection, new: NewBet) -> BetRow:
             to_db(new.created_at),
         ),
     )
-    row = await cur.fetchone()
     assert row is not None
     return _bet(row)
 
@@ -183,17 +173,17 @@ async def add_named_opponent(conn: aiosqlite.Connection, bet_id: int, user_id: i
 
 
 async def get(db: Db, bet_id: int) -> BetRow | None:
-    row = await _one(db, "SELECT * FROM bets WHERE id = ?", (bet_id,))
+    row = await fetchone(db, "SELECT * FROM bets WHERE id = ?", (bet_id,))
     return None if row is None else _bet(row)
 
 
 async def get_by_no(db: Db, guild_id: int, no: int) -> BetRow | None:
-    row = await _one(db, "SELECT * FROM bets WHERE guild_id = ? AND no = ?", (guild_id, no))
+    row = await fetchone(db, "SELECT * FROM bets WHERE guild_id = ? AND no = ?", (guild_id, no))
     return None if row is None else _bet(row)
 
 
 async def opponents(db: Db, bet_id: int) -> list[OpponentRow]:
-    rows = await _all(
+    rows = await fetchall(
         db, "SELECT * FROM bet_opponents WHERE bet_id = ? ORDER BY named DESC, responded_at, user_id", (bet_id,)
     )
     return [_opponent(r) for r in rows]
@@ -203,7 +193,7 @@ async def opponents_of(db: Db, bet_ids: list[int]) -> dict[int, list[OpponentRow
     if not bet_ids:
         return {}
     marks = ", ".join("?" for _ in bet_ids)
-    rows = await _all(
+    rows = await fetchall(
         db,
         f"SELECT * FROM bet_opponents WHERE bet_id IN ({marks}) ORDER BY named DESC, responded_at, user_id",  # noqa: S608
         tuple(bet_ids),
@@ -273,7 +263,7 @@ async def set_message(conn: aiosqlite.Connection, bet_id: int, channel_id: int, 
 
 async def for_challenge(db: Db, challenge_id: int, statuses: tuple[str, ...]) -> list[BetRow]:
     marks = ", ".join("?" for _ in statuses)
-    rows = await _all(
+    rows = await fetchall(
         db,
         f"SELECT * FROM bets WHERE challenge_id = ? AND status IN ({marks}) ORDER BY id",  # noqa: S608
         (challenge_id, *statuses),
@@ -283,7 +273,7 @@ async def for_challenge(db: Db, challenge_id: int, statuses: tuple[str, ...]) ->
 
 async def list_for_guild(db: Db, guild_id: int, statuses: tuple[str, ...], limit: int = 200) -> list[BetRow]:
     marks = ", ".join("?" for _ in statuses)
-    rows = await _all(
+    rows = await fetchall(
         db,
         f"SELECT * FROM bets WHERE guild_id = ? AND status IN ({marks}) ORDER BY no DESC LIMIT ?",  # noqa: S608
         (guild_id, *statuses, limit),
@@ -293,7 +283,7 @@ async def list_for_guild(db: Db, guild_id: int, statuses: tuple[str, ...], limit
 
 async def search(db: Db, guild_id: int, text: str, limit: int = 25) -> list[BetRow]:
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    rows = await _all(
+    rows = await fetchall(
         db,
         "SELECT b.* FROM bets b LEFT JOIN challenges c ON c.id = b.challenge_id WHERE b.guild_id = ?"
         " AND (CAST(b.no AS TEXT) LIKE ? ESCAPE '\\' OR b.description LIKE ? ESCAPE '\\'"
@@ -313,13 +303,13 @@ async def vote(conn: aiosqlite.Connection, bet_id: int, user_id: int, side: str,
 
 
 async def votes(db: Db, bet_id: int) -> dict[int, str]:
-    rows = await _all(db, "SELECT user_id, side FROM bet_votes WHERE bet_id = ?", (bet_id,))
+    rows = await fetchall(db, "SELECT user_id, side FROM bet_votes WHERE bet_id = ?", (bet_id,))
     return {r["user_id"]: r["side"] for r in rows}
 
 
 async def first_log_at(db: Db, challenge_id: int) -> datetime | None:
     """When a challenge's first attempt clock started: its first log ever (undone ones too)."""
-    row = await _one(db, "SELECT MIN(logged_at) FROM logs WHERE challenge_id = ?", (challenge_id,))
+    row = await fetchone(db, "SELECT MIN(logged_at) FROM logs WHERE challenge_id = ?", (challenge_id,))
     return None if row is None or row[0] is None else from_db(row[0])
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.store.codec import from_db, opt_from_db, to_db
-from bot.store.db import Database
+from bot.store.db import Database, fetchall, fetchone
 
 Db = Database | aiosqlite.Connection
 
@@ -107,19 +107,10 @@ def _event(r: aiosqlite.Row) -> EventRow:
     )
 
 
-async def _one(db: Db, sql: str, params: tuple[object, ...]) -> aiosqlite.Row | None:
-    async with db.execute(sql, params) as cur:
-        return await cur.fetchone()
-
-
-async def _all(db: Db, sql: str, params: tuple[object, ...]) -> list[aiosqlite.Row]:
-    async with db.execute(sql, params) as cur:
-        return list(await cur.fetchall())
-
-
 async def insert(conn: aiosqlite.Connection, new: NewPenalty) -> PenaltyRow | None:
     """One penalty per loser per bet: returns None when this bet already gave this member one."""
-    cur = await conn.execute(
+    row = await fetchone(
+        conn,
         "INSERT INTO penalties (guild_id, no, bet_id, debtor_id, creditors, text, amount, unit, due_at, status,"
         " assigned_at) VALUES (?, (SELECT COALESCE(MAX(no), 0) + 1 FROM penalties WHERE guild_id = ?),"
         " ?, ?, ?, ?, ?, ?, ?, 'owed', ?) ON CONFLICT (bet_id, debtor_id) DO NOTHING RETURNING *",
@@ -136,7 +127,6 @@ async def insert(conn: aiosqlite.Connection, new: NewPenalty) -> PenaltyRow | No
             to_db(new.assigned_at),
         ),
     )
-    row = await cur.fetchone()
     return None if row is None else _penalty(row)
 
 
@@ -171,25 +161,27 @@ async def add_event(
 
 
 async def get(db: Db, penalty_id: int) -> PenaltyRow | None:
-    row = await _one(db, "SELECT * FROM penalties WHERE id = ?", (penalty_id,))
+    row = await fetchone(db, "SELECT * FROM penalties WHERE id = ?", (penalty_id,))
     return None if row is None else _penalty(row)
 
 
 async def get_by_no(db: Db, guild_id: int, no: int) -> PenaltyRow | None:
-    row = await _one(db, "SELECT * FROM penalties WHERE guild_id = ? AND no = ?", (guild_id, no))
+    row = await fetchone(db, "SELECT * FROM penalties WHERE guild_id = ? AND no = ?", (guild_id, no))
     return None if row is None else _penalty(row)
 
 
 async def for_bet(db: Db, bet_id: int) -> list[PenaltyRow]:
-    rows = await _all(db, "SELECT * FROM penalties WHERE bet_id = ? ORDER BY no", (bet_id,))
+    rows = await fetchall(db, "SELECT * FROM penalties WHERE bet_id = ? ORDER BY no", (bet_id,))
     return [_penalty(r) for r in rows]
 
 
 async def list_for_guild(db: Db, guild_id: int, member_id: int | None = None, limit: int = 500) -> list[PenaltyRow]:
     if member_id is None:
-        rows = await _all(db, "SELECT * FROM penalties WHERE guild_id = ? ORDER BY no DESC LIMIT ?", (guild_id, limit))
+        rows = await fetchall(
+            db, "SELECT * FROM penalties WHERE guild_id = ? ORDER BY no DESC LIMIT ?", (guild_id, limit)
+        )
     else:
-        rows = await _all(
+        rows = await fetchall(
             db,
             "SELECT * FROM penalties WHERE guild_id = ? AND (debtor_id = ? OR EXISTS"
             " (SELECT 1 FROM json_each(penalties.creditors) WHERE json_each.value = ?)) ORDER BY no DESC LIMIT ?",
@@ -201,7 +193,7 @@ async def list_for_guild(db: Db, guild_id: int, member_id: int | None = None, li
 async def search(db: Db, guild_id: int, text: str, statuses: tuple[str, ...], limit: int = 25) -> list[PenaltyRow]:
     marks = ", ".join("?" for _ in statuses)
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    rows = await _all(
+    rows = await fetchall(
         db,
         f"SELECT * FROM penalties WHERE guild_id = ? AND status IN ({marks})"  # noqa: S608
         " AND (CAST(no AS TEXT) LIKE ? ESCAPE '\\' OR text LIKE ? ESCAPE '\\') ORDER BY no DESC LIMIT ?",
@@ -255,10 +247,10 @@ async def close(conn: aiosqlite.Connection, penalty_id: int, new_status: str, no
 
 
 async def events(db: Db, penalty_id: int) -> list[EventRow]:
-    rows = await _all(db, "SELECT * FROM penalty_events WHERE penalty_id = ? ORDER BY id", (penalty_id,))
+    rows = await fetchall(db, "SELECT * FROM penalty_events WHERE penalty_id = ? ORDER BY id", (penalty_id,))
     return [_event(r) for r in rows]
 
 
 async def event(db: Db, event_id: int) -> EventRow | None:
-    row = await _one(db, "SELECT * FROM penalty_events WHERE id = ?", (event_id,))
+    row = await fetchone(db, "SELECT * FROM penalty_events WHERE id = ?", (event_id,))
     return None if row is None else _event(row)
