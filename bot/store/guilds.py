@@ -12,6 +12,20 @@ _COLUMNS = ("announce_channel_id", "timezone", "admin_role_id", "penalty_due_day
 
 
 async def get(db: Database, guild_id: int, default_timezone: str) -> GuildSettings:
+    """A server's settings. Kept in memory per database after the first read: nearly every command
+    reads them, and `update` below is the only writer, which drops the kept copy once it commits."""
+    key, version_key = ("guild_settings", guild_id, default_timezone), ("guild_settings_version", guild_id)
+    cached = db.memo.get(key)
+    if isinstance(cached, GuildSettings):
+        return cached
+    version = db.memo.get(version_key, 0)
+    settings = await _read(db, guild_id, default_timezone)
+    if db.memo.get(version_key, 0) == version:  # not if an update committed while this read waited
+        db.memo[key] = settings
+    return settings
+
+
+async def _read(db: Database, guild_id: int, default_timezone: str) -> GuildSettings:
     row = await db.fetchone("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
     if row is None:
         return GuildSettings(guild_id=guild_id, timezone=default_timezone)
@@ -39,3 +53,7 @@ async def update(db: Database, guild_id: int, now: datetime, **values: object) -
             f" ON CONFLICT (guild_id) DO UPDATE SET updated_at = excluded.updated_at, {assignments}",
             (guild_id, to_db(now), *values.values()),
         )
+    version_key = ("guild_settings_version", guild_id)
+    db.memo[version_key] = db.memo.get(version_key, 0) + 1
+    for key in [k for k in db.memo if isinstance(k, tuple) and k[:2] == ("guild_settings", guild_id)]:
+        del db.memo[key]
