@@ -380,7 +380,7 @@ class LogProgress:
 
     total: int  # the member's counted total after the log
     percent: float | None  # the member's, of the target
-    group_total: int  # every participant's counted total after the log
+    group_total: int | None  # every participant's counted total after the log, when given
     group_percent: float | None
     reached_now: bool  # this log made the member (the group, in total mode) reach the target
     elapsed_to_target: timedelta | None  # set when reached_now: from the window start to this log
@@ -391,7 +391,7 @@ def progress_after_log(
     rules: ChallengeRules,
     *,
     total_before: int,
-    group_before: int,
+    group_before: int | None,
     amount: int,
     at: datetime,
     first_log_at: datetime | None,
@@ -402,13 +402,16 @@ def progress_after_log(
     random histories) because every counted log is positive and inside its window, which
     `check_can_log` guarantees: a running total only grows, so the target has been reached exactly
     when the total is at or above it. `first_log_at` is the member's first log before this one
-    (None if this is the first); it starts an attempt clock.
+    (None if this is the first); it starts an attempt clock. `group_before` (every participant's
+    total) is needed in total mode only.
     """
     at = _utc(at, "at")
     target = rules.target
     total = total_before + amount
-    group = group_before + amount
+    group = None if group_before is None else group_before + amount
     if rules.mode is Mode.TOTAL:
+        if group_before is None or group is None:
+            raise ValueError("total mode needs the group's total")
         was, now = group_before, group
         start = rules.starts_at
     else:
@@ -420,7 +423,7 @@ def progress_after_log(
         total=total,
         percent=_percent(total, target),
         group_total=group,
-        group_percent=_percent(group, target),
+        group_percent=None if group is None else _percent(group, target),
         reached_now=reached_now,
         elapsed_to_target=at - start if reached_now else None,
         milestone=marks[-1] if marks else None,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 import aiosqlite
 
@@ -39,6 +42,8 @@ ANN_RESULT = "challenge_result"
 ANN_CANCELLED = "challenge_cancelled"
 ANN_MILESTONE = "challenge_milestone_{mark}"  # ref: participant rowid
 ANN_TOTAL_MILESTONE = "challenge_total_milestone_{mark}"  # ref: challenge id
+
+T = TypeVar("T")
 
 MAX_NOTE_CHARS = 200
 MAX_PARTICIPANTS = 50
@@ -97,14 +102,12 @@ async def resolve_for_member(svc: Services, guild_id: int, no: int | None, user_
     """The challenge named, or the member's only open one when none is named."""
     if no is not None:
         return await resolve(svc, guild_id, no)
-    rows = await svc.db.fetchall(
-        "SELECT c.no FROM challenges c JOIN participants p ON p.challenge_id = c.id"
-        " WHERE c.guild_id = ? AND p.user_id = ? AND p.left_at IS NULL AND c.status IN ('scheduled', 'active')"
-        " ORDER BY c.no",
-        (guild_id, user_id),
-    )
+    return _only_open(await svc.db.run(store.open_for_member, guild_id, user_id))
+
+
+def _only_open(rows: list[T]) -> T:
     if len(rows) == 1:
-        return await resolve(svc, guild_id, rows[0]["no"])
+        return rows[0]
     if not rows:
         raise UserError("You're not in any open challenge. Name one, or join one with /challenge join.")
     raise UserError("You're in several challenges; pick one with the `challenge` option.")
@@ -296,31 +299,33 @@ async def log(
     note: str | None = None,
     proof_url: str | None = None,
 ) -> LogResult:
-    row = await resolve_for_member(svc, guild_id, no, user_id)
-    rules = rules_of(row)
-    entered = parse_amount(amount)
-    entered_unit = parse_unit(unit) if unit else rules.unit
-    base = base_for(entered, entered_unit, rules.unit)
-    check_log_amount(base, rules.unit)
-    clean = _clean_note(note)
     now = svc.now()
     settings = await svc.guild_settings(guild_id)
-    async with svc.db.transaction() as conn:
-        # One query: the challenge as it is now, the member's place in it and the running totals
-        # (log_totals). A log costs the same at the first log and at the millionth: no log is read
-        # back (docs/benchmarks.md, measurements 1 and 2).
-        state = await store.log_state(conn, row.id, user_id)
-        assert state is not None
-        fresh = state.challenge
-        rules = rules_of(fresh)
-        is_participant = state.participant_rowid is not None
-        rules_mod.check_can_log(rules, ChallengeStatus(fresh.status), is_participant, state.first_log_at, now)
-        entry = await store.add_log(
+
+    def accept(conn: sqlite3.Connection, *, hooks_follow: bool = False) -> _Accepted:
+        # Runs whole on the database thread, in the log's transaction: find the challenge, read it as it
+        # is now with the member's place in it and the running totals (log_totals) in one query, insert,
+        # and queue a milestone if one was crossed. So a log costs the same at the first log of a
+        # challenge and at the millionth, and one trip to the database thread (docs/benchmarks.md,
+        # measurements 1 and 2). A UserError raised here rolls everything back.
+        found = store.read_log_state(conn, guild_id, no, user_id)
+        if no is not None and not found:
+            raise NotFound(f"There's no challenge #{no} in this server. See /challenge list.")
+        state = found[0] if no is not None else _only_open(found)
+        row = state.challenge
+        rules = rules_of(row)
+        entered = parse_amount(amount)
+        entered_unit = parse_unit(unit) if unit else rules.unit
+        base = base_for(entered, entered_unit, rules.unit)
+        check_log_amount(base, rules.unit)
+        clean = _clean_note(note)
+        rules_mod.check_can_log(rules, ChallengeStatus(row.status), state.participant_rowid is not None,
+                                state.first_log_at, now)  # fmt: skip
+        if rules.attempt is not None and state.first_log_at is None and not hooks_follow:
+            raise _AttemptStarts  # this log starts a clock: it needs the async path below
+        entry = store.insert_log(
             conn, row.id, user_id, base, _decimal_text(entered), entered_unit.symbol, clean, proof_url, now
         )
-        if rules.attempt is not None and not state.any_log:
-            for hook in svc.on_challenge_started:
-                await hook(conn, fresh, now)
         progress = rules_mod.progress_after_log(
             rules,
             total_before=state.total,
@@ -331,20 +336,42 @@ async def log(
         )
         if progress.milestone is not None:
             total_mode = rules.mode is Mode.TOTAL
-            kind = ANN_TOTAL_MILESTONE if total_mode else ANN_MILESTONE
-            ref = fresh.id if total_mode else state.participant_rowid
+            kind = (ANN_TOTAL_MILESTONE if total_mode else ANN_MILESTONE).format(mark=progress.milestone)
+            ref = row.id if total_mode else state.participant_rowid
             assert ref is not None
-            channel = settings.announce_channel(fresh.channel_id)
-            await announcements.queue(conn, guild_id, kind.format(mark=progress.milestone), ref, channel, now)
-        if rules.attempt is not None and state.first_log_at is None:
-            await _rearm_attempt_end(svc, conn, fresh, rules)
+            announcements.queue_now(conn, guild_id, kind, ref, settings.announce_channel(row.channel_id), now)
+        return _Accepted(state, rules, entry, progress)
+
+    try:
+        done = await svc.db.write(accept)
+    except _AttemptStarts:
+        # The member's first log on an attempt clock: it may start the challenge (bets lock, through
+        # async hooks) and move the result's deadline, all in the same transaction as the log.
+        async with svc.db.transaction() as conn:
+            done = await svc.db.run(functools.partial(accept, hooks_follow=True))
+            if not done.state.any_log:
+                for hook in svc.on_challenge_started:
+                    await hook(conn, done.state.challenge, now)
+            await _rearm_attempt_end(svc, conn, done.state.challenge, done.rules)
     return LogResult(
-        challenge=fresh,
-        rules=rules,
-        title=rules_mod.title(rules, settings.zone),
-        log=entry,
-        progress=progress,
+        challenge=done.state.challenge,
+        rules=done.rules,
+        title=rules_mod.title(done.rules, settings.zone),
+        log=done.log,
+        progress=done.progress,
     )
+
+
+class _AttemptStarts(Exception):
+    """Internal: the log starts an attempt clock, so it takes the path with async hooks."""
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    state: store.LogState
+    rules: ChallengeRules
+    log: LogRow
+    progress: rules_mod.LogProgress
 
 
 def _decimal_text(value: Decimal) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,16 +22,23 @@ class AnnouncementRow:
     attempted_at: datetime | None
 
 
+_QUEUE = (
+    "INSERT INTO announcements (guild_id, kind, ref_id, channel_id, created_at) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (kind, ref_id) DO NOTHING"
+)
+
+
 async def queue(
     conn: aiosqlite.Connection, guild_id: int, kind: str, ref_id: int, channel_id: int, now: datetime
 ) -> bool:
     """Queue an announcement once; returns False when it was already queued. Call inside a transaction."""
-    cur = await conn.execute(
-        "INSERT INTO announcements (guild_id, kind, ref_id, channel_id, created_at) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT (kind, ref_id) DO NOTHING",
-        (guild_id, kind, ref_id, channel_id, to_db(now)),
-    )
+    cur = await conn.execute(_QUEUE, (guild_id, kind, ref_id, channel_id, to_db(now)))
     return cur.rowcount == 1
+
+
+def queue_now(conn: sqlite3.Connection, guild_id: int, kind: str, ref_id: int, channel_id: int, now: datetime) -> bool:
+    """`queue` for work that runs on the connection's thread (`Database.write`/`run`)."""
+    return conn.execute(_QUEUE, (guild_id, kind, ref_id, channel_id, to_db(now))).rowcount == 1
 
 
 async def unposted(db: Database) -> list[AnnouncementRow]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import aiosqlite
 
 from bot.store.codec import from_db, opt_from_db, to_db
-from bot.store.db import Database
+from bot.store.db import Database, fetchall, fetchone
 
 OPEN_STATUSES = ("scheduled", "active")
 
@@ -77,7 +78,7 @@ class NewChallenge:
     created_at: datetime
 
 
-def _challenge(r: aiosqlite.Row) -> ChallengeRow:
+def _challenge(r: sqlite3.Row) -> ChallengeRow:
     return ChallengeRow(
         id=r["id"],
         guild_id=r["guild_id"],
@@ -112,7 +113,7 @@ def _participant(r: aiosqlite.Row) -> ParticipantRow:
     )
 
 
-def _log(r: aiosqlite.Row) -> LogRow:
+def _log(r: sqlite3.Row) -> LogRow:
     return LogRow(
         id=r["id"],
         challenge_id=r["challenge_id"],
@@ -129,7 +130,8 @@ def _log(r: aiosqlite.Row) -> LogRow:
 
 async def insert(conn: aiosqlite.Connection, new: NewChallenge) -> ChallengeRow:
     """Insert with the next per-server number (safe: we hold the write lock of BEGIN IMMEDIATE)."""
-    cur = await conn.execute(
+    row = await fetchone(
+        conn,
         "INSERT INTO challenges (guild_id, no, channel_id, creator_id, activity, unit, target, mode, starts_at,"
         " ends_at, attempt_ms, latest_start, status, created_at)"
         " VALUES (?, (SELECT COALESCE(MAX(no), 0) + 1 FROM challenges WHERE guild_id = ?),"
@@ -151,21 +153,29 @@ async def insert(conn: aiosqlite.Connection, new: NewChallenge) -> ChallengeRow:
             to_db(new.created_at),
         ),
     )
-    row = await cur.fetchone()
     assert row is not None
     return _challenge(row)
 
 
 async def get_by_no(db: Database | aiosqlite.Connection, guild_id: int, no: int) -> ChallengeRow | None:
-    async with db.execute("SELECT * FROM challenges WHERE guild_id = ? AND no = ?", (guild_id, no)) as cur:
-        row = await cur.fetchone()
+    row = await fetchone(db, "SELECT * FROM challenges WHERE guild_id = ? AND no = ?", (guild_id, no))
     return None if row is None else _challenge(row)
 
 
 async def get(db: Database | aiosqlite.Connection, challenge_id: int) -> ChallengeRow | None:
-    async with db.execute("SELECT * FROM challenges WHERE id = ?", (challenge_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetchone(db, "SELECT * FROM challenges WHERE id = ?", (challenge_id,))
     return None if row is None else _challenge(row)
+
+
+def open_for_member(conn: sqlite3.Connection, guild_id: int, user_id: int) -> list[ChallengeRow]:
+    """The scheduled and active challenges a member is in, by number (on the connection's thread)."""
+    rows = conn.execute(
+        "SELECT c.* FROM challenges c JOIN participants p ON p.challenge_id = c.id"
+        " WHERE c.guild_id = ? AND p.user_id = ? AND p.left_at IS NULL AND c.status IN ('scheduled', 'active')"
+        " ORDER BY c.no",
+        (guild_id, user_id),
+    ).fetchall()
+    return [_challenge(r) for r in rows]
 
 
 async def list_for_guild(db: Database, guild_id: int, statuses: tuple[str, ...]) -> list[ChallengeRow]:
@@ -218,11 +228,11 @@ async def participants(
     db: Database | aiosqlite.Connection, challenge_id: int, *, active_only: bool = True
 ) -> list[ParticipantRow]:
     where = " AND left_at IS NULL" if active_only else ""
-    async with db.execute(
+    rows = await fetchall(
+        db,
         f"SELECT rowid, * FROM participants WHERE challenge_id = ?{where} ORDER BY joined_at, user_id",  # noqa: S608
         (challenge_id,),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [_participant(r) for r in rows]
 
 
@@ -270,8 +280,8 @@ async def record_result(
     )
 
 
-async def add_log(
-    conn: aiosqlite.Connection,
+def insert_log(
+    conn: sqlite3.Connection,
     challenge_id: int,
     user_id: int,
     amount: int,
@@ -281,23 +291,23 @@ async def add_log(
     proof_url: str | None,
     now: datetime,
 ) -> LogRow:
-    cur = await conn.execute(
+    """Runs on the connection's thread (`Database.write`/`run`), inside the log's transaction."""
+    row = conn.execute(
         "INSERT INTO logs (challenge_id, user_id, amount, entered_amount, entered_unit, note, proof_url, logged_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
         (challenge_id, user_id, amount, entered_amount, entered_unit, note, proof_url, to_db(now)),
-    )
-    row = await cur.fetchone()
+    ).fetchone()
     assert row is not None
     return _log(row)
 
 
 async def logs(db: Database | aiosqlite.Connection, challenge_id: int, *, include_struck: bool = False) -> list[LogRow]:
     where = "" if include_struck else " AND struck_at IS NULL"
-    async with db.execute(
+    rows = await fetchall(
+        db,
         f"SELECT * FROM logs WHERE challenge_id = ?{where} ORDER BY logged_at, id",  # noqa: S608
         (challenge_id,),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [_log(r) for r in rows]
 
 
@@ -311,13 +321,13 @@ class LogPoints:
 
 
 async def log_points(db: Database | aiosqlite.Connection, challenge_id: int) -> LogPoints:
-    async with db.execute(
+    rows = await fetchall(
+        db,
         "SELECT user_id, amount, logged_at, struck_at IS NOT NULL,"
         " EXISTS (SELECT 1 FROM log_corrections k WHERE k.log_id = logs.id)"
         " FROM logs WHERE challenge_id = ? ORDER BY logged_at, id",
         (challenge_id,),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     points: list[tuple[int, int, datetime]] = []
     first: dict[int, datetime] = {}
     corrected = 0
@@ -339,51 +349,65 @@ class LogState:
     first_log_at: datetime | None  # the member's first log, struck ones included (attempt clocks)
     any_log: bool  # anyone has logged in this challenge
     total: int  # the member's counted total (log_totals)
-    group_total: int  # the current participants' counted total
+    group_total: int | None  # the current participants' counted total; total mode only
 
 
-async def log_state(conn: aiosqlite.Connection, challenge_id: int, user_id: int) -> LogState | None:
-    async with conn.execute(
-        "SELECT c.*,"
-        " (SELECT p.rowid FROM participants p"
-        "   WHERE p.challenge_id = c.id AND p.user_id = :user AND p.left_at IS NULL) AS participant_rowid,"
-        " (SELECT MIN(l.logged_at) FROM logs l WHERE l.challenge_id = c.id AND l.user_id = :user) AS first_log_at,"
-        " EXISTS (SELECT 1 FROM logs l WHERE l.challenge_id = c.id) AS any_log,"
-        " COALESCE((SELECT t.total FROM log_totals t WHERE t.challenge_id = c.id AND t.user_id = :user), 0) AS mine,"
-        " COALESCE((SELECT SUM(t.total) FROM participants p JOIN log_totals t"
-        "   ON t.challenge_id = p.challenge_id AND t.user_id = p.user_id"
-        "   WHERE p.challenge_id = c.id AND p.left_at IS NULL), 0) AS group_total"
-        " FROM challenges c WHERE c.id = :challenge",
-        {"challenge": challenge_id, "user": user_id},
-    ) as cur:
-        r = await cur.fetchone()
-    if r is None:
-        return None
-    return LogState(
-        challenge=_challenge(r),
-        participant_rowid=r["participant_rowid"],
-        first_log_at=opt_from_db(r["first_log_at"]),
-        any_log=bool(r["any_log"]),
-        total=r["mine"],
-        group_total=r["group_total"],
-    )
+_LOG_STATE = (
+    "SELECT c.*,"
+    " (SELECT p.rowid FROM participants p"
+    "   WHERE p.challenge_id = c.id AND p.user_id = :user AND p.left_at IS NULL) AS participant_rowid,"
+    " (SELECT MIN(l.logged_at) FROM logs l WHERE l.challenge_id = c.id AND l.user_id = :user) AS first_log_at,"
+    " EXISTS (SELECT 1 FROM logs l WHERE l.challenge_id = c.id) AS any_log,"
+    " COALESCE((SELECT t.total FROM log_totals t WHERE t.challenge_id = c.id AND t.user_id = :user), 0) AS mine,"
+    # The group's total only where it decides (total mode): it sums every participant's row.
+    " CASE c.mode WHEN 'total' THEN COALESCE((SELECT SUM(t.total) FROM participants p JOIN log_totals t"
+    "   ON t.challenge_id = p.challenge_id AND t.user_id = p.user_id"
+    "   WHERE p.challenge_id = c.id AND p.left_at IS NULL), 0) END AS group_total"
+)
+
+
+def read_log_state(conn: sqlite3.Connection, guild_id: int, no: int | None, user_id: int) -> list[LogState]:
+    """Challenge #`no` of the server, or (`no` None) every open challenge the member is in, by number.
+
+    Runs on the connection's thread (`Database.write`/`run`), inside the log's transaction.
+    """
+    if no is not None:
+        sql = _LOG_STATE + " FROM challenges c WHERE c.guild_id = :guild AND c.no = :no"
+    else:
+        sql = (
+            _LOG_STATE + " FROM challenges c JOIN participants me ON me.challenge_id = c.id"
+            " WHERE c.guild_id = :guild AND me.user_id = :user AND me.left_at IS NULL"
+            " AND c.status IN ('scheduled', 'active') ORDER BY c.no"
+        )
+    rows = conn.execute(sql, {"guild": guild_id, "no": no, "user": user_id}).fetchall()
+    return [
+        LogState(
+            challenge=_challenge(r),
+            participant_rowid=r["participant_rowid"],
+            first_log_at=opt_from_db(r["first_log_at"]),
+            any_log=bool(r["any_log"]),
+            total=r["mine"],
+            group_total=r["group_total"],
+        )
+        for r in rows
+    ]
 
 
 async def first_logs(conn: aiosqlite.Connection, challenge_id: int) -> dict[int, datetime]:
     """Each member's first log in the challenge, struck ones included (when attempt clocks started)."""
-    async with conn.execute(
-        "SELECT user_id, MIN(logged_at) FROM logs WHERE challenge_id = ? GROUP BY user_id", (challenge_id,)
-    ) as cur:
-        return {user_id: from_db(at) for user_id, at in await cur.fetchall()}
+    rows = await fetchall(
+        conn, "SELECT user_id, MIN(logged_at) FROM logs WHERE challenge_id = ? GROUP BY user_id", (challenge_id,)
+    )
+    return {user_id: from_db(at) for user_id, at in rows}
 
 
 async def last_log(conn: aiosqlite.Connection, challenge_id: int, user_id: int) -> LogRow | None:
-    async with conn.execute(
+    row = await fetchone(
+        conn,
         "SELECT * FROM logs WHERE challenge_id = ? AND user_id = ? AND struck_at IS NULL"
         " ORDER BY logged_at DESC, id DESC LIMIT 1",
         (challenge_id, user_id),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return None if row is None else _log(row)
 
 
@@ -403,9 +427,9 @@ async def strike_log(
 
 
 async def first_log_at(conn: Database | aiosqlite.Connection, challenge_id: int, user_id: int) -> datetime | None:
-    async with conn.execute(
+    row = await fetchone(
+        conn,
         "SELECT MIN(logged_at) FROM logs WHERE challenge_id = ? AND user_id = ? AND struck_at IS NULL",
         (challenge_id, user_id),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return None if row is None or row[0] is None else from_db(row[0])
