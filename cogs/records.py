@@ -45,8 +45,10 @@ class Records(commands.Cog):
         activity: app_commands.Range[str, 1, 50] | None = None,
         period: str = "all",
     ) -> None:
-        rows = await service.leaderboard(services(interaction), guild_id(interaction), activity, period)
-        embed, pager = first_page(render.leaderboard_pages(rows, activity, period))
+        board = await service.leaderboard(
+            services(interaction), guild_id(interaction), activity, period, viewer_id=interaction.user.id
+        )
+        embed, pager = first_page(render.leaderboard_pages(board, activity, period))
         await reply(interaction, Outgoing(embeds=[embed], view=pager))
 
 

@@ -85,33 +85,16 @@ def _totals(rows: Sequence[aiosqlite.Row], distance_unit: str) -> dict[int, list
     return out
 
 
-async def _records(
-    svc: Services, guild_id: int, since: datetime | None, activity: str | None, user_id: int | None = None
-) -> dict[int, Record]:
-    """Everyone's records in the server, or only `user_id`'s."""
-    settings = await svc.guild_settings(guild_id)
-    recs: dict[int, Record] = {}
-
-    def rec(uid: int) -> Record:
-        return recs.setdefault(uid, Record(uid))
-
-    for uid, (won, lost) in (await records.bet_counts(svc.db, guild_id, since, user_id)).items():
-        rec(uid).bets_won, rec(uid).bets_lost = won, lost
-    for uid, (done, failed) in (await records.challenge_counts(svc.db, guild_id, since, user_id)).items():
-        rec(uid).challenges_completed, rec(uid).challenges_failed = done, failed
-    for uid, (owed, done, overdue) in (
-        await records.penalty_counts(svc.db, guild_id, svc.now(), since, user_id)
-    ).items():
-        r = rec(uid)
-        r.penalties_owed, r.penalties_done, r.penalties_overdue = owed, done, overdue
-    rows = await records.activity_totals(svc.db, guild_id, since, user_id=user_id, activity=activity)
-    for uid, totals in _totals(rows, settings.distance_unit).items():
-        rec(uid).totals = totals
-    return recs
-
-
 async def stats(svc: Services, guild_id: int, user_id: int) -> Record:
-    rec = (await _records(svc, guild_id, None, None, user_id)).get(user_id, Record(user_id))
+    settings = await svc.guild_settings(guild_id)
+    rec = Record(user_id)
+    rec.bets_won, rec.bets_lost = await records.bet_counts(svc.db, guild_id, user_id)
+    rec.challenges_completed, rec.challenges_failed = await records.challenge_counts(svc.db, guild_id, user_id)
+    rec.penalties_owed, rec.penalties_done, rec.penalties_overdue = await records.penalty_counts(
+        svc.db, guild_id, user_id, svc.now()
+    )
+    rows = await records.activity_totals(svc.db, guild_id, None, user_id=user_id)
+    rec.totals = _totals(rows, settings.distance_unit).get(user_id, [])
     rec.bests = await personal_bests(svc, guild_id, user_id)
     return rec
 
@@ -140,22 +123,64 @@ async def personal_bests(svc: Services, guild_id: int, user_id: int, limit: int 
     return sorted(best.values(), key=lambda b: b.elapsed)[:limit]
 
 
-async def leaderboard(svc: Services, guild_id: int, activity: str | None, period: str) -> list[Record]:
+LEADERBOARD_TOP = 100  # members a board shows (pages of 20); the viewer's own place is shown besides
+
+
+@dataclass(frozen=True)
+class Board:
+    rows: list[Record]  # the top of the board, best first
+    size: int  # how many members are on it
+    viewer: tuple[int, Record] | None = None  # (place, record) of the member asking, when below `rows`
+
+
+async def leaderboard(
+    svc: Services,
+    guild_id: int,
+    activity: str | None,
+    period: str,
+    *,
+    viewer_id: int | None = None,
+    top: int = LEADERBOARD_TOP,
+) -> Board:
     since = _since(svc, period)
     act = " ".join(activity.split()).lower() if activity and not is_blank(activity) else None
-    if act is not None and not await records.has_activity(svc.db, guild_id, act):
+    if act is None:
+        found, size = await records.ranked(svc.db, guild_id, svc.now(), since, top, viewer_id)
+        best = sorted((_counted(r) for r in found if r["part"] == "top"), key=_overall_key)
+        me = next((r for r in found if r["part"] == "viewer"), None)
+        shown = me is None or any(r.user_id == viewer_id for r in best)
+        return Board(rows=best, size=size, viewer=None if shown or me is None else (me["above"] + 1, _counted(me)))
+    if not await records.has_activity(svc.db, guild_id, act):
         raise UserError(
             f"There's no challenge for “{act[:50]}” in this server. Start typing in the activity option "
             "to pick one, or leave it empty for the overall board."
         )
-    recs = await _records(svc, guild_id, since, act)
-    rows = list(recs.values())
-    if act is not None:
-        rows = [r for r in rows if r.totals]
-        rows.sort(key=lambda r: (-max(t.amount for t in r.totals), r.user_id))
-    else:
-        rows.sort(key=lambda r: (*(-x for x in r.score), r.user_id))
-    return rows
+    settings = await svc.guild_settings(guild_id)
+    rows_ = await records.activity_totals(svc.db, guild_id, since, activity=act)
+    ranked_by_total = sorted(
+        (Record(uid, totals=totals) for uid, totals in _totals(rows_, settings.distance_unit).items() if totals),
+        key=lambda r: (-max(t.amount for t in r.totals), r.user_id),
+    )
+    place = next((i for i, r in enumerate(ranked_by_total, start=1) if r.user_id == viewer_id), None)
+    viewer = (place, ranked_by_total[place - 1]) if place is not None and place > top else None
+    return Board(rows=ranked_by_total[:top], size=len(ranked_by_total), viewer=viewer)
+
+
+def _overall_key(r: Record) -> tuple[int, ...]:
+    return (*(-x for x in r.score), r.user_id)
+
+
+def _counted(r: aiosqlite.Row) -> Record:
+    return Record(
+        r["user_id"],
+        bets_won=r["won"],
+        bets_lost=r["lost"],
+        challenges_completed=r["done"],
+        challenges_failed=r["failed"],
+        penalties_owed=r["owed"],
+        penalties_done=r["paid"],
+        penalties_overdue=r["overdue"],
+    )
 
 
 async def activity_choices(svc: Services, guild_id: int, prefix: str) -> list[str]:

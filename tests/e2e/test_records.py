@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.services import challenges as challenge_service
 from tests.e2e.challenge_support import refused
 from tests.e2e.harness import BotHandle
 from tests.e2e.test_penalties import story_until_settled
@@ -68,3 +69,41 @@ async def test_stats_of_someone_outside_the_server_is_refused(
 ) -> None:
     stranger = emulator.create_user("stranger")
     await refused(emulator, bot_handle, guild.members["alice"], "stats", "isn't a member", options={"member": stranger})
+
+
+async def test_a_big_board_shows_the_top_100_and_the_members_own_place(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+) -> None:
+    svc = bot_handle.bot.svc
+    members = [emulator.add_member(guild, f"athlete{i:03d}") for i in range(105)]
+    await emulator.settle()
+    # Through the service for speed (105 members × join and log): 100 complete a challenge, 5 fail one.
+    for first in (0, 50, 100):
+        group = members[first : first + 50]
+        view = await challenge_service.create(
+            svc, guild_id=guild.id, channel_id=guild.channels["general"].id, creator_id=group[0].id,
+            activity="pushups", target="10", unit="reps", duration="1h",
+        )  # fmt: skip
+        for m in group:
+            if m is not group[0]:
+                await challenge_service.join(svc, guild.id, view.row.no, m.id)
+            await challenge_service.log(svc, guild.id, view.row.no, m.id, "10" if first < 100 else "1")
+    bot_handle.clock.advance(timedelta(hours=2))
+    await bot_handle.run_due()
+
+    last = members[-1]
+    board = await emulator.invoke(last, "leaderboard")
+    message = board.message
+    assert message is not None
+    embed = message.embeds[0]
+    assert embed["footer"]["text"] == "Top 100 of 105 members · Page 1 of 5"
+    assert embed["description"].splitlines()[0].startswith("🥇")
+    [place] = embed["fields"]
+    assert place["name"] == "Your place" and place["value"].startswith("**10") and last.mention in place["value"]
+    assert "0 challenges" in place["value"]
+    await emulator.click(last, message, label="Next ▶")
+    assert message.embeds[0]["footer"]["text"] == "Top 100 of 105 members · Page 2 of 5"
+    assert message.embeds[0]["fields"][0]["name"] == "Your place"
+    # A member in the top sees no separate place.
+    top = await emulator.invoke(members[0], "leaderboard")
+    assert top.message is not None and not top.message.embeds[0].get("fields")

@@ -44,7 +44,7 @@ async def test_totals_follow_logs_undo_edit_and_delete(svc: Services) -> None:
     assert kept == summed and {r[1]: r[2] for r in kept} == {SAM: 100, ANA: 50}
 
     board = await records.leaderboard(svc, GUILD, "pushups", "all")
-    assert [(r.user_id, r.totals[0].amount) for r in board] == [(SAM, 100), (ANA, 50)]
+    assert [(r.user_id, r.totals[0].amount) for r in board.rows] == [(SAM, 100), (ANA, 50)]
     assert (await records.stats(svc, GUILD, ANA)).totals[0].amount == 50
 
 

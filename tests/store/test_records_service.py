@@ -10,6 +10,8 @@ from bot.services import records
 from bot.services.context import Services
 from tests.store.conftest import CHANNEL, GUILD, OTHER_GUILD, seed_pushups
 from tests.store.conftest import manual_clock as clock
+from tests.store.test_bet_service import BEN, CAL
+from tests.store.test_penalty_service import settled
 
 SAM, ANA = 1001, 1002
 
@@ -41,7 +43,7 @@ async def test_records_never_mix_servers(svc: Services) -> None:
     await challenge_service.log(svc, GUILD, here.row.no, SAM, "10")
     await challenge_service.log(svc, OTHER_GUILD, there.row.no, SAM, "999")
     board = await records.leaderboard(svc, GUILD, "pushups", "all")
-    assert [(r.user_id, r.totals[0].amount) for r in board] == [(SAM, 10)]
+    assert [(r.user_id, r.totals[0].amount) for r in board.rows] == [(SAM, 10)]
 
 
 async def test_leaderboard_by_activity_ranks_by_total_and_respects_the_period(svc: Services) -> None:
@@ -60,8 +62,48 @@ async def test_leaderboard_by_activity_ranks_by_total_and_respects_the_period(sv
     )
     await challenge_service.log(svc, GUILD, run.row.no, ANA, "40")
     all_time = await records.leaderboard(svc, GUILD, "pushups", "all")
-    assert [r.user_id for r in all_time] == [SAM, ANA]
+    assert [r.user_id for r in all_time.rows] == [SAM, ANA]
     week = await records.leaderboard(svc, GUILD, "pushups", "week")
-    assert [r.user_id for r in week] == [ANA]
+    assert [r.user_id for r in week.rows] == [ANA]
     with pytest.raises(UserError):
         await records.leaderboard(svc, GUILD, None, "decade")
+
+
+async def test_the_overall_board_is_ranked_in_sql_as_each_members_stats_say(bet_svc: Services) -> None:
+    svc = bet_svc
+    await settled(svc)  # Sam won a bet and completed a challenge; Ana and Ben lost and owe a penalty each
+    # A second challenge: Cal and Ben complete it, Sam fails it.
+    other = await seed_pushups(svc, creator_id=CAL, target="10", duration="1h")
+    for who in (BEN, SAM):
+        await challenge_service.join(svc, GUILD, other.row.no, who)
+    for who in (CAL, BEN):
+        await challenge_service.log(svc, GUILD, other.row.no, who, "10")
+    clock(svc).advance(timedelta(hours=2))
+    await svc.timers.run_due()
+    clock(svc).advance(timedelta(days=30))  # the penalties are overdue by now
+
+    board = await records.leaderboard(svc, GUILD, None, "all", viewer_id=ANA)
+    ids = [r.user_id for r in board.rows]
+    assert set(ids) == {SAM, ANA, BEN, CAL} and board.size == 4 and board.viewer is None
+    for row in board.rows:  # the counts are what /stats shows for the member
+        mine = await records.stats(svc, GUILD, row.user_id)
+        assert (row.bets_won, row.bets_lost, row.challenges_completed, row.challenges_failed) == (
+            mine.bets_won, mine.bets_lost, mine.challenges_completed, mine.challenges_failed,
+        )  # fmt: skip
+        assert (row.penalties_owed, row.penalties_done, row.penalties_overdue) == (
+            mine.penalties_owed, mine.penalties_done, mine.penalties_overdue,
+        )  # fmt: skip
+    assert ids == sorted(
+        ids, key=lambda uid: (*(-x for x in next(r for r in board.rows if r.user_id == uid).score), uid)
+    )
+    assert ids[0] == SAM  # the only bet won
+
+    # Only the top is shown; a member below it is told their place.
+    top_two = await records.leaderboard(svc, GUILD, None, "all", viewer_id=ids[3], top=2)
+    assert [r.user_id for r in top_two.rows] == ids[:2] and top_two.size == 4
+    assert top_two.viewer is not None and top_two.viewer[0] == 4 and top_two.viewer[1].user_id == ids[3]
+    assert (await records.leaderboard(svc, GUILD, None, "all", viewer_id=ids[1], top=2)).viewer is None
+    # The week after all that: no results inside it, only the penalties still open.
+    week = await records.leaderboard(svc, GUILD, None, "week")
+    assert {r.user_id for r in week.rows} == {ANA, BEN}
+    assert all(r.challenges_completed == r.bets_won == 0 for r in week.rows)
