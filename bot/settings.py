@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
     discord_api_base: str = Field(default=DISCORD_API_BASE, description="Discord REST base URL.")
     reminder_before_end_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    chart_processes: int = Field(
+        default=2, ge=0, le=8, description="Worker processes drawing result charts (0: a thread in the bot)."
+    )
     test_crash_at: str | None = Field(default=None, description="Reliability tests only: see bot/faults.py.")
 
     @field_validator("dev_guild_ids", mode="before")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -14,7 +13,7 @@ from discord.ext import commands
 from bot.domain import challenges as rules_mod
 from bot.domain.units import format_amount, unit_choices
 from bot.render import challenges as render
-from bot.render.chart import Series, progress_chart
+from bot.render.chart import Series
 from bot.render.limits import CHOICE_NAME_MAX, truncate
 from bot.render.message import Outgoing
 from bot.services import challenges as service
@@ -282,8 +281,7 @@ class Challenges(commands.Cog):
             for uid, pts in series_by_user.items()
         ]
         target = None if view.rules.target is None else view.rules.target / unit.base_per_unit
-        chart = await asyncio.to_thread(
-            progress_chart,
+        chart = await self.bot.charts.render(
             view.title,
             series,
             view.rules.starts_at,

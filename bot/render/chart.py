@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
@@ -13,6 +22,8 @@ matplotlib.use("Agg")  # no display; must precede pyplot
 
 import matplotlib.dates as mdates
 from matplotlib.figure import Figure
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,7 +41,7 @@ def progress_chart(
     unit: str,
     tz: tzinfo = UTC,
 ) -> bytes:
-    """Render synchronously; call it through asyncio.to_thread so the event loop stays free."""
+    """Render synchronously (~60 ms); the bot calls it through `ChartRenderer`, off the event loop."""
     fig = Figure(figsize=(8, 4.5), dpi=100)
     # Fixed margins: tight_layout would measure every label and costs more than the drawing itself.
     fig.subplots_adjust(left=0.09, right=0.95, top=0.92, bottom=0.2)
@@ -58,3 +69,58 @@ def progress_chart(
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+class ChartRenderer:
+    """Renders result charts off the event loop: in worker processes, or in a thread with 0 workers.
+
+    A chart is ~60 ms of CPU under the GIL; in a thread, 500 results due at once rendered one after
+    the other on one core. Worker processes use the other cores (docs/benchmarks.md, measurement 5).
+    Workers start with the first chart (spawned, not forked: the bot has threads by then), ignore
+    Ctrl-C, which the bot itself handles, and exit when the bot's process ends, even if it was
+    killed. If a worker dies, charts are drawn in a thread from then on.
+    """
+
+    def __init__(self, processes: int) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        if processes > 0:
+            self._pool = ProcessPoolExecutor(
+                processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
+            )
+
+    async def render(
+        self,
+        title: str,
+        series: Sequence[Series],
+        start: datetime,
+        end: datetime,
+        target: float | None,
+        unit: str,
+        tz: tzinfo = UTC,
+    ) -> bytes:
+        args = (title, list(series), start, end, target, unit, tz)
+        if self._pool is not None:
+            try:
+                return await asyncio.get_running_loop().run_in_executor(self._pool, progress_chart, *args)
+            except BrokenProcessPool:
+                log.exception("the chart worker process died; drawing charts in a thread from now on")
+                self.close()
+        return await asyncio.to_thread(progress_chart, *args)
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _start_worker() -> None:
+    """In each worker: leave Ctrl-C to the bot, and end with the bot however it ends (even SIGKILL)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), name="exit-with-bot", daemon=True).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])  # ready when the bot's process has ended
+    os._exit(0)

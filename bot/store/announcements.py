@@ -41,8 +41,14 @@ def queue_now(conn: sqlite3.Connection, guild_id: int, kind: str, ref_id: int, c
     return conn.execute(_QUEUE, (guild_id, kind, ref_id, channel_id, to_db(now))).rowcount == 1
 
 
-async def unposted(db: Database) -> list[AnnouncementRow]:
-    rows = await db.fetchall("SELECT * FROM announcements WHERE posted_at IS NULL ORDER BY id")
+async def unposted(db: Database, channel_id: int | None = None) -> list[AnnouncementRow]:
+    """Queued and not yet posted, oldest first (in one channel, with `channel_id`)."""
+    if channel_id is None:
+        rows = await db.fetchall("SELECT * FROM announcements WHERE posted_at IS NULL ORDER BY id")
+    else:
+        rows = await db.fetchall(
+            "SELECT * FROM announcements WHERE posted_at IS NULL AND channel_id = ? ORDER BY id", (channel_id,)
+        )
     return [
         AnnouncementRow(r["id"], r["guild_id"], r["kind"], r["ref_id"], r["channel_id"], opt_from_db(r["attempted_at"]))
         for r in rows

@@ -176,6 +176,7 @@ class BotHandle:
             "discord_api_base": self.emulator.api_base,
             "default_timezone": "UTC",
             "log_level": "INFO",
+            "chart_processes": 0,  # in-process bots draw in a thread; `python -m bot` tests use the workers
         }
         values.update(self.settings_overrides)
         return load_settings(require_token=True, **values)

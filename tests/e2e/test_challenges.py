@@ -3,12 +3,12 @@ posts (milestones, reminders, start, result with chart) with a manual clock and 
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from bot.render import chart as chart_module
 from bot.render.chart import Series
 from bot.services import challenges as challenge_service
 from tests.e2e.challenge_support import (
@@ -609,14 +609,13 @@ async def test_member_text_never_pings_everyone_or_roles(
 def legends(bot_handle: BotHandle, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """The legend of every result chart the bot draws (names of the participants' lines)."""
     drawn: list[list[str]] = []
-    challenge_cog = sys.modules["cogs.challenge"]  # the module the bot loaded as an extension
-    real_chart = challenge_cog.progress_chart
+    real_chart = chart_module.progress_chart  # in-process bots draw in a thread (chart_processes=0)
 
     def spy_chart(title: str, series: list[Series], *args: Any) -> bytes:
         drawn.append([s.label for s in series])
         return real_chart(title, series, *args)
 
-    monkeypatch.setattr(challenge_cog, "progress_chart", spy_chart)
+    monkeypatch.setattr(chart_module, "progress_chart", spy_chart)
     return drawn
 
 
