@@ -292,13 +292,17 @@ def insert_log(
     now: datetime,
 ) -> LogRow:
     """Runs on the connection's thread (`Database.write`/`run`), inside the log's transaction."""
-    row = conn.execute(
+    logged_at = to_db(now)
+    cur = conn.execute(
         "INSERT INTO logs (challenge_id, user_id, amount, entered_amount, entered_unit, note, proof_url, logged_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-        (challenge_id, user_id, amount, entered_amount, entered_unit, note, proof_url, to_db(now)),
-    ).fetchone()
-    assert row is not None
-    return _log(row)
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (challenge_id, user_id, amount, entered_amount, entered_unit, note, proof_url, logged_at),
+    )
+    assert cur.lastrowid is not None
+    return LogRow(
+        cur.lastrowid, challenge_id, user_id, amount, entered_amount, entered_unit, note, proof_url,
+        from_db(logged_at), None,
+    )  # fmt: skip
 
 
 async def logs(db: Database | aiosqlite.Connection, challenge_id: int, *, include_struck: bool = False) -> list[LogRow]:
@@ -346,8 +350,8 @@ class LogState:
 
     challenge: ChallengeRow  # as it is now (an admin may have extended or closed it since it was resolved)
     participant_rowid: int | None  # None: not (or no longer) in the challenge
-    first_log_at: datetime | None  # the member's first log, struck ones included (attempt clocks)
-    any_log: bool  # anyone has logged in this challenge
+    first_log_at: datetime | None  # attempt clocks: the member's first log, struck ones included
+    any_log: bool  # attempt clocks: anyone has logged in this challenge
     total: int  # the member's counted total (log_totals)
     group_total: int | None  # the current participants' counted total; total mode only
 
@@ -356,8 +360,11 @@ _LOG_STATE = (
     "SELECT c.*,"
     " (SELECT p.rowid FROM participants p"
     "   WHERE p.challenge_id = c.id AND p.user_id = :user AND p.left_at IS NULL) AS participant_rowid,"
-    " (SELECT MIN(l.logged_at) FROM logs l WHERE l.challenge_id = c.id AND l.user_id = :user) AS first_log_at,"
-    " EXISTS (SELECT 1 FROM logs l WHERE l.challenge_id = c.id) AS any_log,"
+    # When attempt clocks started, only where there are any.
+    " CASE WHEN c.attempt_ms IS NOT NULL THEN"
+    "   (SELECT MIN(l.logged_at) FROM logs l WHERE l.challenge_id = c.id AND l.user_id = :user) END AS first_log_at,"
+    " CASE WHEN c.attempt_ms IS NOT NULL THEN EXISTS (SELECT 1 FROM logs l WHERE l.challenge_id = c.id) END"
+    "   AS any_log,"
     " COALESCE((SELECT t.total FROM log_totals t WHERE t.challenge_id = c.id AND t.user_id = :user), 0) AS mine,"
     # The group's total only where it decides (total mode): it sums every participant's row.
     " CASE c.mode WHEN 'total' THEN COALESCE((SELECT SUM(t.total) FROM participants p JOIN log_totals t"

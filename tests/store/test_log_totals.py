@@ -61,10 +61,9 @@ async def test_log_state_reads_what_a_log_needs_from_the_running_totals(svc: Ser
     for who, amount in [(SAM, "100"), (ANA, "40"), (SAM, "25"), (ben, "7")]:
         svc.clock.advance(timedelta(minutes=1))
         await challenge_service.log(svc, GUILD, no, who, amount)
-    first_sam = svc.clock.now() - timedelta(minutes=3)
     [empty] = await svc.db.run(store.read_log_state, GUILD, no, 4242)
     assert empty.participant_rowid is None and empty.first_log_at is None
-    assert (empty.total, empty.group_total, empty.any_log) == (0, 172, True)
+    assert (empty.total, empty.group_total, empty.any_log) == (0, 172, False)  # any_log: attempt clocks only
 
     await challenge_service.undo(svc, GUILD, no, SAM)  # his 25 no longer counts
     await challenge_service.leave(svc, GUILD, no, ben)  # a member who left no longer counts for the group
@@ -75,8 +74,29 @@ async def test_log_state_reads_what_a_log_needs_from_the_running_totals(svc: Ser
     assert [s.challenge.no for s in await svc.db.run(store.read_log_state, GUILD, None, SAM)] == [no]
     assert await svc.db.run(store.read_log_state, GUILD, None, ben) == []
     assert sam.participant_rowid is not None and sam.challenge.id == cid
-    assert (sam.total, sam.group_total, sam.first_log_at) == (100, 140, first_sam)
+    assert (sam.total, sam.group_total, sam.first_log_at) == (100, 140, None)  # no attempt clock here
     assert gone.participant_rowid is None and gone.total == 7
     # The log after that is told the same by the service: Sam's 100 + 60, the group's 140 + 60.
     result = await challenge_service.log(svc, GUILD, no, SAM, "60")
     assert (result.progress.total, result.progress.group_total) == (160, 200)
+
+
+async def test_log_state_reads_when_attempt_clocks_started(svc: Services) -> None:
+    view = await challenge_service.create(
+        svc, guild_id=GUILD, channel_id=CHANNEL, creator_id=SAM, activity="pushups", target="2020", unit="reps",
+        duration="7h", clock_starts_at_first_log=True,
+    )  # fmt: skip
+    no = view.row.no
+    await challenge_service.join(svc, GUILD, no, ANA)
+    [before] = await svc.db.run(store.read_log_state, GUILD, no, SAM)
+    assert (before.first_log_at, before.any_log) == (None, False)
+    assert isinstance(svc.clock, ManualClock)
+    svc.clock.advance(timedelta(minutes=5))
+    started = svc.clock.now()
+    await challenge_service.log(svc, GUILD, no, SAM, "100")
+    svc.clock.advance(timedelta(minutes=5))
+    await challenge_service.undo(svc, GUILD, no, SAM)  # his clock keeps its start
+    [sam] = await svc.db.run(store.read_log_state, GUILD, no, SAM)
+    [ana] = await svc.db.run(store.read_log_state, GUILD, no, ANA)
+    assert (sam.first_log_at, sam.any_log, sam.total) == (started, True, 0)
+    assert (ana.first_log_at, ana.any_log) == (None, True)
