@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.domain import challenges as rules_mod
 from bot.domain.units import format_amount, unit_choices
 from bot.render import challenges as render
-from bot.render.chart import Series
+from bot.render.chart import ProgressChart, Series
 from bot.render.limits import CHOICE_NAME_MAX, truncate
 from bot.render.message import Outgoing
 from bot.services import challenges as service
@@ -282,13 +282,15 @@ class Challenges(commands.Cog):
         ]
         target = None if view.rules.target is None else view.rules.target / unit.base_per_unit
         chart = await self.bot.charts.render(
-            view.title,
-            series,
-            view.rules.starts_at,
-            view.rules.ends_at,
-            target,
-            unit.symbol,
-            ZoneInfo(view.tz_name),
+            ProgressChart(
+                view.title,
+                series,
+                view.rules.starts_at,
+                view.rules.ends_at,
+                target,
+                unit.symbol,
+                ZoneInfo(view.tz_name),
+            )
         )
         return render.result(view, chart)
 

@@ -32,16 +32,24 @@ class Series:
     points: Sequence[tuple[datetime, float]]  # (time, cumulative amount), sorted by time
 
 
-def progress_chart(
-    title: str,
-    series: Sequence[Series],
-    start: datetime,
-    end: datetime,
-    target: float | None,
-    unit: str,
-    tz: tzinfo = UTC,
-) -> bytes:
+@dataclass(frozen=True)
+class ProgressChart:
+    """What a result chart shows (picklable: it travels to a worker process)."""
+
+    title: str
+    series: Sequence[Series]
+    start: datetime
+    end: datetime
+    target: float | None
+    unit: str
+    tz: tzinfo = UTC
+
+
+def progress_chart(chart: ProgressChart) -> bytes:
     """Render synchronously (~60 ms); the bot calls it through `ChartRenderer`, off the event loop."""
+    title, series, start, end, target, unit, tz = (
+        chart.title, chart.series, chart.start, chart.end, chart.target, chart.unit, chart.tz,
+    )  # fmt: skip
     fig = Figure(figsize=(8, 4.5), dpi=100)
     # Fixed margins: tight_layout would measure every label and costs more than the drawing itself.
     fig.subplots_adjust(left=0.09, right=0.95, top=0.92, bottom=0.2)
@@ -88,24 +96,14 @@ class ChartRenderer:
                 processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
             )
 
-    async def render(
-        self,
-        title: str,
-        series: Sequence[Series],
-        start: datetime,
-        end: datetime,
-        target: float | None,
-        unit: str,
-        tz: tzinfo = UTC,
-    ) -> bytes:
-        args = (title, list(series), start, end, target, unit, tz)
+    async def render(self, chart: ProgressChart) -> bytes:
         if self._pool is not None:
             try:
-                return await asyncio.get_running_loop().run_in_executor(self._pool, progress_chart, *args)
+                return await asyncio.get_running_loop().run_in_executor(self._pool, progress_chart, chart)
             except BrokenProcessPool:
                 log.exception("the chart worker process died; drawing charts in a thread from now on")
                 self.close()
-        return await asyncio.to_thread(progress_chart, *args)
+        return await asyncio.to_thread(progress_chart, chart)
 
     def close(self) -> None:
         pool, self._pool = self._pool, None

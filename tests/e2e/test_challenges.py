@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from bot.render import chart as chart_module
-from bot.render.chart import Series
 from bot.services import challenges as challenge_service
 from tests.e2e.challenge_support import (
     PNG_MAGIC,
@@ -611,9 +610,9 @@ def legends(bot_handle: BotHandle, monkeypatch: pytest.MonkeyPatch) -> list[list
     drawn: list[list[str]] = []
     real_chart = chart_module.progress_chart  # in-process bots draw in a thread (chart_processes=0)
 
-    def spy_chart(title: str, series: list[Series], *args: Any) -> bytes:
-        drawn.append([s.label for s in series])
-        return real_chart(title, series, *args)
+    def spy_chart(chart: chart_module.ProgressChart) -> bytes:
+        drawn.append([s.label for s in chart.series])
+        return real_chart(chart)
 
     monkeypatch.setattr(chart_module, "progress_chart", spy_chart)
     return drawn
