@@ -7,7 +7,7 @@ import signal
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.render.chart import ChartRenderer, Series
+from bot.render.chart import ChartRenderer, ProgressChart, Series
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 END = START + timedelta(hours=7)
@@ -15,9 +15,8 @@ SERIES = [Series("sam", [(START + timedelta(hours=1), 300.0), (END - timedelta(m
 
 
 async def _chart(renderer: ChartRenderer) -> bytes:
-    return await renderer.render(
-        "2,020 pushups in under 7 hours", SERIES, START, END, 2020, "reps", ZoneInfo("Europe/Berlin")
-    )
+    chart = ProgressChart("2,020 pushups in under 7 hours", SERIES, START, END, 2020, "reps", ZoneInfo("Europe/Berlin"))
+    return await renderer.render(chart)
 
 
 async def test_a_worker_process_draws_the_png_and_a_dead_worker_falls_back_to_a_thread() -> None:
