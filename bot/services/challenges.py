@@ -94,8 +94,12 @@ async def resolve(svc: Services, guild_id: int, no: int | None) -> ChallengeRow:
         raise UserError("Pick a challenge (start typing its name or number).")
     row = await store.get_by_no(svc.db, guild_id, no)
     if row is None:
-        raise NotFound(f"There's no challenge #{no} in this server. See /challenge list.")
+        raise _no_such(no)
     return row
+
+
+def _no_such(no: int) -> NotFound:
+    return NotFound(f"There's no challenge #{no} in this server. See /challenge list.")
 
 
 async def resolve_for_member(svc: Services, guild_id: int, no: int | None, user_id: int) -> ChallengeRow:
@@ -310,7 +314,7 @@ async def log(
         # measurements 1 and 2). A UserError raised here rolls everything back.
         found = store.read_log_state(conn, guild_id, no, user_id)
         if no is not None and not found:
-            raise NotFound(f"There's no challenge #{no} in this server. See /challenge list.")
+            raise _no_such(no)
         state = found[0] if no is not None else _only_open(found)
         row = state.challenge
         rules = rules_of(row)
@@ -319,8 +323,8 @@ async def log(
         base = base_for(entered, entered_unit, rules.unit)
         check_log_amount(base, rules.unit)
         clean = _clean_note(note)
-        rules_mod.check_can_log(rules, ChallengeStatus(row.status), state.participant_rowid is not None,
-                                state.first_log_at, now)  # fmt: skip
+        is_participant = state.participant_rowid is not None
+        rules_mod.check_can_log(rules, ChallengeStatus(row.status), is_participant, state.first_log_at, now)
         if rules.attempt is not None and state.first_log_at is None and not hooks_follow:
             raise _AttemptStarts  # this log starts a clock: it needs the async path below
         entry = store.insert_log(

@@ -148,17 +148,17 @@ async def leaderboard(
         found, size = await records.ranked(svc.db, guild_id, svc.now(), since, top, viewer_id)
         best = sorted((_counted(r) for r in found if r["part"] == "top"), key=_overall_key)
         me = next((r for r in found if r["part"] == "viewer"), None)
-        shown = me is None or any(r.user_id == viewer_id for r in best)
-        return Board(rows=best, size=size, viewer=None if shown or me is None else (me["above"] + 1, _counted(me)))
+        below = me is not None and all(r.user_id != viewer_id for r in best)
+        return Board(rows=best, size=size, viewer=(me["above"] + 1, _counted(me)) if below and me else None)
     if not await records.has_activity(svc.db, guild_id, act):
         raise UserError(
             f"There's no challenge for “{act[:50]}” in this server. Start typing in the activity option "
             "to pick one, or leave it empty for the overall board."
         )
     settings = await svc.guild_settings(guild_id)
-    rows_ = await records.activity_totals(svc.db, guild_id, since, activity=act)
+    totals_rows = await records.activity_totals(svc.db, guild_id, since, activity=act)
     ranked_by_total = sorted(
-        (Record(uid, totals=totals) for uid, totals in _totals(rows_, settings.distance_unit).items() if totals),
+        (Record(uid, totals=t) for uid, t in _totals(totals_rows, settings.distance_unit).items() if t),
         key=lambda r: (-max(t.amount for t in r.totals), r.user_id),
     )
     place = next((i for i, r in enumerate(ranked_by_total, start=1) if r.user_id == viewer_id), None)
