@@ -17,8 +17,7 @@ from cogs.bet import bet_autocomplete, refresh_bet_message
 from cogs.challenge import ChallengeNo, challenge_autocomplete, unit_autocomplete
 from cogs.common import fitbet, guild_id, reply, reply_text, require_admin, services
 from cogs.paginator import first_page
-from cogs.penalty import PenaltyNo, open_penalty_autocomplete
-from cogs.penalty import _disable_submission_buttons as disable_submission_buttons
+from cogs.penalty import PenaltyNo, disable_submission_buttons, open_penalty_autocomplete
 
 if TYPE_CHECKING:
     from bot.app import FitbetBot

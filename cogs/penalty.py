@@ -101,7 +101,7 @@ def judge_buttons(penalty_id: int, enabled: bool) -> discord.ui.View:
     return buttons
 
 
-async def _disable_submission_buttons(bot: FitbetBot, penalty_id: int) -> None:
+async def disable_submission_buttons(bot: FitbetBot, penalty_id: int) -> None:
     """After a verify/reject by command, the buttons on the latest submission post go grey."""
     events = [e for e in await store.events(bot.svc.db, penalty_id) if e.action == "submit"]
     if not events:
@@ -192,7 +192,7 @@ class PenaltyCommands(app_commands.Group, name="penalty", description="Penalties
             svc, guild_id(interaction), penalty, interaction.user.id, await caller_is_admin(interaction)
         )
         await reply(interaction, render.judged(view, interaction.user.id, True), ephemeral=True)
-        await _disable_submission_buttons(fitbet(interaction), view.row.id)
+        await disable_submission_buttons(fitbet(interaction), view.row.id)
         await fitbet(interaction).post_announcements()
 
     @app_commands.command(name="reject", description="Send a submitted penalty back: it's owed again.")
@@ -213,7 +213,7 @@ class PenaltyCommands(app_commands.Group, name="penalty", description="Penalties
         if shown:
             message.content = truncate(f"{message.content}\nReason: {shown}", CONTENT_MAX)
         await reply(interaction, message)
-        await _disable_submission_buttons(fitbet(interaction), view.row.id)
+        await disable_submission_buttons(fitbet(interaction), view.row.id)
         await fitbet(interaction).post_announcements()
 
     @app_commands.command(name="waive", description="Let a penalty go (the bet's winners or an admin).")
@@ -230,7 +230,7 @@ class PenaltyCommands(app_commands.Group, name="penalty", description="Penalties
             svc, guild_id(interaction), penalty, interaction.user.id, await caller_is_admin(interaction), reason
         )
         await reply(interaction, Outgoing(content=f"Waived penalty #{view.row.no}."), ephemeral=True)
-        await _disable_submission_buttons(fitbet(interaction), view.row.id)
+        await disable_submission_buttons(fitbet(interaction), view.row.id)
         await fitbet(interaction).post_announcements()
 
 

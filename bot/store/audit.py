@@ -42,11 +42,6 @@ EXPORTS: dict[str, str] = {
 }
 
 
-async def table_exists(db: Database, name: str) -> bool:
-    row = await db.fetchone("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
-    return row is not None
-
-
 async def export_rows(db: Database, sql: str, guild_id: int) -> tuple[list[str], list[tuple[object, ...]]]:
     async with db.execute(sql, (guild_id,)) as cur:
         rows = await cur.fetchall()

@@ -189,21 +189,6 @@ async def opponents(db: Db, bet_id: int) -> list[OpponentRow]:
     return [_opponent(r) for r in rows]
 
 
-async def opponents_of(db: Db, bet_ids: list[int]) -> dict[int, list[OpponentRow]]:
-    if not bet_ids:
-        return {}
-    marks = ", ".join("?" for _ in bet_ids)
-    rows = await fetchall(
-        db,
-        f"SELECT * FROM bet_opponents WHERE bet_id IN ({marks}) ORDER BY named DESC, responded_at, user_id",  # noqa: S608
-        tuple(bet_ids),
-    )
-    out: dict[int, list[OpponentRow]] = {i: [] for i in bet_ids}
-    for r in rows:
-        out[r["bet_id"]].append(_opponent(r))
-    return out
-
-
 async def respond(
     conn: aiosqlite.Connection, bet_id: int, user_id: int, response: str, now: datetime, *, named: bool
 ) -> bool:
