@@ -18,6 +18,7 @@ from bot.render.chart import ChartRenderer
 from bot.render.message import Outgoing
 from bot.scheduling import Timers
 from bot.services.context import Services
+from bot.services.wiring import wire
 from bot.settings import DISCORD_API_BASE, Settings
 from bot.store import announcements
 from bot.store.announcements import AnnouncementRow
@@ -82,6 +83,7 @@ class FitbetBot(commands.Bot):
         timers = Timers(db, self.clock)
         timers.after_run(self.post_announcements)
         self._svc = Services(db=db, clock=self.clock, settings=self.settings, timers=timers)
+        wire(self._svc)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()

@@ -20,7 +20,7 @@ from bot.services.bets import BetView, OpponentInfo
 from bot.store import announcements
 from bot.store import bets as store
 from bot.store.announcements import AnnouncementRow
-from cogs.challenge import any_challenge_autocomplete, unit_autocomplete
+from cogs.challenge import unit_autocomplete
 from cogs.common import fitbet, guild_id, reply, reply_text, report_error, services
 from cogs.paginator import first_page
 
@@ -196,6 +196,15 @@ async def bet_autocomplete(interaction: discord.Interaction[Any], current: str) 
     return [app_commands.Choice(name=truncate(f"#{no} {text}", CHOICE_NAME_MAX), value=no) for no, text in found]
 
 
+async def bettable_challenge_autocomplete(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[int]]:
+    if interaction.guild_id is None:
+        return []
+    found = await service.bettable_challenges(services(interaction), interaction.guild_id, current)
+    return [app_commands.Choice(name=truncate(f"#{no} {text}", CHOICE_NAME_MAX), value=no) for no, text in found]
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -226,7 +235,7 @@ class BetCommands(app_commands.Group, name="bet", description="Bets on challenge
         decide_at="Without a challenge: when it's decided, in the server's time zone",
     )
     @app_commands.choices(side=SIDE_CHOICES)
-    @app_commands.autocomplete(challenge=any_challenge_autocomplete)
+    @app_commands.autocomplete(challenge=bettable_challenge_autocomplete)
     @app_commands.autocomplete(unit=unit_autocomplete, my_unit=unit_autocomplete)
     async def create(
         self,
@@ -339,11 +348,8 @@ class Bets(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        svc = self.bot.svc
-        service.register(svc)
         self.bot.tree.add_command(BetCommands())
         self.bot.add_dynamic_items(BetButton, VoteButton)
-        svc.timers.handle(service.TIMER_DECIDE, lambda t: service.on_decide_timer(svc, t))
         self.bot.announcer(service.ANN_LOCKED, self._locked)
         self.bot.announcer(service.ANN_EXPIRED, self._expired)
         self.bot.announcer(service.ANN_DECIDE, self._decide)

@@ -63,7 +63,7 @@ class ChallengeCommands(
         end="Or an end time in the server's time zone: 2026-12-01 18:00, tomorrow 07:30",
         start="Start later: a time in the server's time zone (default: now)",
         mode="each: everyone must reach it; total: combined; most: highest total wins",
-        clock_starts_at_first_log="Count the duration from each participant's first log",
+        clock_starts_at_first_log="Clock starts at each one's first log (default: yes for a duration in each mode)",
         latest_start="With the clock at first log: the last moment to start",
         join="Take part yourself (default: yes)",
     )
@@ -85,7 +85,7 @@ class ChallengeCommands(
         end: app_commands.Range[str, 1, 60] | None = None,
         start: app_commands.Range[str, 1, 60] | None = None,
         mode: str = "each",
-        clock_starts_at_first_log: bool = False,
+        clock_starts_at_first_log: bool | None = None,
         latest_start: app_commands.Range[str, 1, 60] | None = None,
         join: bool = True,
     ) -> None:
@@ -207,16 +207,13 @@ class Challenges(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        svc = self.bot.svc
         self.bot.tree.add_command(ChallengeCommands())
-        svc.timers.handle(service.TIMER_START, lambda t: service.on_start_timer(svc, t))
-        svc.timers.handle(service.TIMER_REMINDER, lambda t: service.on_reminder_timer(svc, t))
-        svc.timers.handle(service.TIMER_END, lambda t: service.on_end_timer(svc, t))
         self.bot.announcer(service.ANN_CREATED, self._created)
         self.bot.announcer(service.ANN_STARTED, self._started)
         self.bot.announcer(service.ANN_REMINDER, self._reminder)
         self.bot.announcer(service.ANN_RESULT, self._result)
         self.bot.announcer(service.ANN_CANCELLED, self._cancelled)
+        self.bot.announcer(service.ANN_MEMBER_RESULT, self._member_result)
         for mark in (50, 100):
             self.bot.announcer(service.ANN_MILESTONE.format(mark=mark), self._milestone(mark))
             self.bot.announcer(service.ANN_TOTAL_MILESTONE.format(mark=mark), self._total_milestone(mark))
@@ -265,23 +262,35 @@ class Challenges(commands.Cog):
         return announce
 
     async def _result(self, ann: AnnouncementRow) -> Outgoing | None:
-        svc = self.bot.svc
-        row = await store.get(svc.db, ann.ref_id)
+        row = await store.get(self.bot.svc.db, ann.ref_id)
         if row is None:
             return None
-        view = await service.view(svc, row)
-        logs = await store.logs(svc.db, row.id)
+        view = await service.view(self.bot.svc, row)
+        return render.result(view, await self._chart(view, [p.user_id for p in view.participants]))
+
+    async def _member_result(self, ann: AnnouncementRow) -> Outgoing | None:
+        person = await store.participant_by_rowid(self.bot.svc.db, ann.ref_id)
+        if person is None or person.result is None:
+            return None
+        view = await self._view(person.challenge_id)
+        if view is None:
+            return None
+        return render.member_result(view, person.user_id, await self._chart(view, [person.user_id]))
+
+    async def _chart(self, view: service.ChallengeView, ids: list[int]) -> bytes | None:
+        """Cumulative progress of `ids` against the target line, up to the end (or now, if sooner)."""
+        svc = self.bot.svc
+        logs = await store.logs(svc.db, view.row.id)
         entries = [rules_mod.LogEntry(log.user_id, log.amount, log.logged_at) for log in logs]
-        ids = [p.user_id for p in view.participants]
-        series_by_user = rules_mod.progress_series(view.rules, ids, entries, row.ends_at)
+        series_by_user = rules_mod.progress_series(view.rules, ids, entries, min(view.now, view.row.ends_at))
         unit = view.rules.unit
-        names = await self._names(row.guild_id, ids)
+        names = await self._names(view.row.guild_id, ids)
         series = [
             Series(names.get(uid, str(uid)), [(t, float(v) / unit.base_per_unit) for t, v in pts])
             for uid, pts in series_by_user.items()
         ]
         target = None if view.rules.target is None else view.rules.target / unit.base_per_unit
-        chart = await self.bot.charts.render(
+        return await self.bot.charts.render(
             ProgressChart(
                 view.title,
                 series,
@@ -292,7 +301,6 @@ class Challenges(commands.Cog):
                 ZoneInfo(view.tz_name),
             )
         )
-        return render.result(view, chart)
 
     async def _names(self, gid: int, ids: list[int]) -> dict[int, str]:
         guild = self.bot.get_guild(gid)

@@ -17,7 +17,6 @@ from bot.domain.units import parse_unit
 from bot.render import penalties as render
 from bot.render.limits import CHOICE_NAME_MAX, CONTENT_MAX, truncate
 from bot.render.message import Outgoing
-from bot.services import bets as bet_service
 from bot.services import penalties as service
 from bot.services.penalties import PenaltyView
 from bot.store import announcements
@@ -242,11 +241,8 @@ class Penalties(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        svc = self.bot.svc
         self.bot.tree.add_command(PenaltyCommands())
         self.bot.add_dynamic_items(PenaltyButton)
-        svc.timers.handle(bet_service.TIMER_PENALTY_REMINDER, lambda t: service.on_reminder_timer(svc, t))
-        svc.timers.handle(bet_service.TIMER_PENALTY_DUE, lambda t: service.on_due_timer(svc, t))
         self.bot.announcer(service.ANN_SUBMITTED, self._submitted)
         self.bot.announcer(service.ANN_DONE, self._simple(render.done, ("verified",)))
         self.bot.announcer(service.ANN_WAIVED, self._simple(render.waived, ("waived",)))

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from bot.domain.challenges import ChallengeStatus, ParticipantResult
+from bot.domain.challenges import ChallengeRules, ChallengeStatus, ParticipantResult
 from bot.domain.text import check_direction, is_blank
 from bot.domain.units import Kind, Unit, format_amount, parse_amount, to_base
 from bot.errors import NotAllowed, UserError
@@ -275,18 +275,117 @@ def check_side_for_subject(user_id: int, side: Side, subject: BetSubject, *, you
         )
 
 
-def check_challenge_bettable(status: ChallengeStatus, lock_at: datetime | None, now: datetime) -> None:
-    """A bet on a challenge needs it scheduled or active and not yet locked.
+class LockTrigger(StrEnum):
+    """The moment bets on a challenge stop taking opponents, shown on every bet card."""
 
-    `lock_at` None means the lock time isn't known yet (an attempt-clock challenge locks at its
-    first log).
+    START = "start"  # a start time given in advance
+    SUBJECT_FIRST_LOG = "subject_first_log"  # attempt clocks: the subject's own clock starts
+    FIRST_LOG = "first_log"  # a shared window that began at creation: the first progress logged
+
+
+def lock_trigger(rules: ChallengeRules, created_at: datetime) -> LockTrigger:
+    """When bets on a challenge lock, so nobody bets with knowledge of the progress.
+
+    - Attempt clocks (the default for a duration in `each` mode): at the subject's first log,
+      which starts their clock; bets on a member who hasn't started stay open.
+    - A start time given in advance: at the start.
+    - A shared window that started when the challenge was created: at the first log anyone makes,
+      so a challenge can be bet on right after it is created and before anyone shows progress.
+    """
+    if rules.attempt is not None:
+        return LockTrigger.SUBJECT_FIRST_LOG
+    if rules.starts_at > created_at:
+        return LockTrigger.START
+    return LockTrigger.FIRST_LOG
+
+
+def lock_time(
+    trigger: LockTrigger,
+    starts_at: datetime,
+    subject_first_log: datetime | None,
+    challenge_first_log: datetime | None,
+) -> datetime | None:
+    """The lock moment for a bet under `trigger`; None while it depends on a log not yet made."""
+    if trigger is LockTrigger.START:
+        return starts_at
+    if trigger is LockTrigger.SUBJECT_FIRST_LOG:
+        return subject_first_log
+    return challenge_first_log
+
+
+def still_takes_bets(
+    trigger: LockTrigger,
+    now: datetime,
+    starts_at: datetime,
+    latest_start: datetime | None,
+    any_log: bool,
+    unstarted_members: int,
+) -> bool:
+    """Whether a new bet on an open challenge could still be made (for pickers): before the start, before
+    the first log, or (attempt clocks) while some participant hasn't started and still may."""
+    if trigger is LockTrigger.START:
+        return now < starts_at
+    if trigger is LockTrigger.FIRST_LOG:
+        return not any_log
+    return unstarted_members > 0 and (latest_start is None or now <= latest_start)
+
+
+def check_challenge_bettable(status: ChallengeStatus, lock_at: datetime | None, now: datetime) -> None:
+    """A bet on a challenge needs it scheduled or active and its bets (on that subject) not yet locked.
+
+    `lock_at` None means the lock moment hasn't come yet (it waits for a first log).
     """
     if status == ChallengeStatus.FINISHED:
         raise UserError("That challenge is already over — bet on one that hasn't finished.")
     if status == ChallengeStatus.CANCELLED:
         raise UserError("That challenge was cancelled — pick another one to bet on.")
     if lock_at is not None and now >= lock_at:
-        raise UserError("Bets on that challenge are closed: it has already started.")
+        raise UserError(
+            "Bets on that challenge are closed: they locked when the clock started. "
+            "Bet on another participant who hasn't started yet, or on a new challenge."
+        )
+
+
+# --------------------------------------------------------------------------- no escape hatches
+
+
+def check_subject_may_leave(locked_bet_nos: Collection[int]) -> None:
+    """A member can't walk out of a challenge while locked bets ride on their result."""
+    if locked_bet_nos:
+        listed = ", ".join(f"#{no}" for no in sorted(locked_bet_nos))
+        raise UserError(
+            f"Bets on you are locked ({listed}), so you can't leave this challenge: your result decides them. "
+            "Keep going — or, if something came up, ask an admin who isn't part of those bets to void them."
+        )
+
+
+def check_may_cancel_with_bets(
+    actor_id: int, is_admin: bool, locked_bets: Mapping[int, Collection[int]], decided_members: Collection[int]
+) -> None:
+    """Cancelling a challenge voids its open and locked bets, so nobody does it alone for a bet they're in.
+
+    `locked_bets`: bet number → that bet's members, for the locked bets on the challenge.
+    `decided_members`: participants who already have a result (their bets are settled).
+    A creator who isn't an admin can't cancel once bets are locked or results are in; an admin can,
+    unless they are part of one of the locked bets.
+    """
+    mine = sorted(no for no, members in locked_bets.items() if actor_id in members)
+    if mine:
+        listed = ", ".join(f"#{n}" for n in mine)
+        raise NotAllowed(
+            f"You're part of bet {listed} on this challenge; cancelling it would call that bet off, and nobody "
+            "voids alone a bet they are part of. Ask an admin who isn't in it."
+        )
+    if is_admin:
+        return
+    if locked_bets:
+        listed = ", ".join(f"#{n}" for n in sorted(locked_bets))
+        raise NotAllowed(
+            f"Bets on this challenge are locked ({listed}), so it can't be cancelled by its creator any more. "
+            "An admin who isn't part of those bets can cancel it."
+        )
+    if decided_members:
+        raise NotAllowed("Some participants already have their result, so only an admin can cancel this challenge now.")
 
 
 # --------------------------------------------------------------------------- accepting
@@ -500,6 +599,11 @@ def check_can_settle(actor_id: int, is_admin: bool, bet_participants: Collection
         raise NotAllowed("Only an admin can settle a bet. The members in it can also agree on the result.")
 
 
-def check_can_void(status: BetStatus) -> None:
+def check_can_void(status: BetStatus, actor_id: int, is_admin: bool, bet_participants: Collection[int]) -> None:
+    """Voiding: only an admin, never one who is part of the bet (exactly like settling alone)."""
+    if actor_id in bet_participants:
+        raise NotAllowed("You're part of this bet, so you can't void it alone — ask an admin who isn't in it.")
+    if not is_admin:
+        raise NotAllowed("Only an admin can void a bet.")
     if status is BetStatus.VOIDED:
         raise UserError("This bet has already been voided.")

@@ -356,6 +356,62 @@ def check_can_log(
             raise UserError(f"Your {human_duration(rules.attempt)} clock has run out; logs after it don't count.")
 
 
+def default_attempt_clock(mode: Mode, *, start_given: bool, duration_given: bool) -> bool:
+    """Whether a new challenge counts each participant's clock from their own first log.
+
+    "2,020 pushups in under 7 hours" is a personal attempt: in `each` mode, a challenge given as a
+    duration with no start time starts each participant's clock at their first log, so friends
+    can bet before anyone's clock runs (bets on a member lock at that first log). `total` and
+    `most` are races over one shared window; an explicit start or end time means a fixed window too.
+    """
+    return mode is Mode.EACH and duration_given and not start_given
+
+
+def judge_participant(
+    rules: ChallengeRules,
+    user_id: int,
+    logs: Sequence[LogEntry],
+    now: datetime,
+    first_log_at: datetime | None = None,
+) -> ParticipantResult | None:
+    """One participant's own result, as soon as it can no longer change; None while it still can.
+
+    Only `each` mode judges members one by one (in `total` and `most` a result depends on the
+    others until the end): a member succeeds the moment they reach the target, and fails when
+    their own window is over: their attempt clock ran out, or the challenge ended (which is also
+    the verdict for a member who never started an attempt clock before the latest start).
+    """
+    if rules.mode is not Mode.EACH:
+        return None
+    now = _utc(now, "now")
+    first = None if first_log_at is None else {user_id: first_log_at}
+    board = standings(rules, [user_id], logs, now, first)
+    row = board.rows[0]
+    if row.reached_at is not None:
+        return ParticipantResult(user_id, True, row.total, row.reached_at, row.elapsed_to_target, 1)
+    if now >= rules.ends_at or (row.started and now >= row.window_end):
+        return ParticipantResult(user_id, False, row.total, None, None, 1)
+    return None
+
+
+def clock_end(rules: ChallengeRules, first_log_at: datetime) -> datetime:
+    """When a participant's attempt clock, started at `first_log_at`, runs out."""
+    return participant_window(rules, first_log_at)[1]
+
+
+def check_log_correctable(status: ChallengeStatus, member_decided: bool, no: int) -> None:
+    """Corrections never leave a result and its status disagreeing: once a result is decided (the
+    challenge's, or the member's own in each mode), its logs are frozen; bets hang on that result."""
+    if status is ChallengeStatus.CANCELLED:
+        raise UserError(f"Challenge #{no} was cancelled; its logs no longer count for anything.")
+    if status is ChallengeStatus.FINISHED or member_decided:
+        raise UserError(
+            f"This member's result in challenge #{no} is already decided, and bets and penalties follow from it, "
+            "so its logs can't be corrected any more. If the result is wrong, an admin who isn't part of the bets "
+            "on it can void them with `/admin void` (their penalties are cancelled, the record is kept)."
+        )
+
+
 def reminder_at(starts_at: datetime, ends_at: datetime, before: timedelta = timedelta(hours=1)) -> datetime | None:
     """When to remind that the end is near: `before` the end, or halfway through windows shorter
     than twice `before` (so a 1 h window gets its reminder at 30 min). None unless the moment

@@ -8,7 +8,7 @@ from datetime import datetime
 import discord
 
 from bot.domain import bets as rules
-from bot.domain.bets import BetStatus, Side, Stake
+from bot.domain.bets import BetStatus, LockTrigger, Side, Stake
 from bot.domain.timeparse import human_duration, ts
 from bot.domain.tips import tip_for
 from bot.render.limits import (
@@ -57,6 +57,15 @@ def title(view: BetView) -> str:
     return truncate(f"Bet #{view.row.no} · {view.subject_text}", EMBED_TITLE_MAX)
 
 
+def lock_text(view: BetView) -> str:
+    """When the bet stops taking opponents, as every member can see it on the card."""
+    if view.lock_at is not None:
+        return f"locks {ts(view.lock_at, 'f')} ({ts(view.lock_at)})"
+    if view.lock_trigger is LockTrigger.SUBJECT_FIRST_LOG:
+        return f"locks at <@{view.row.subject_id}>'s first log, when their clock starts"
+    return "locks at the challenge's first log"
+
+
 def claim(view: BetView, side: Side) -> str:
     """What a side says: "<@sam> makes it" (a manual bet: "it happens")."""
     if view.row.subject_id is not None:
@@ -97,10 +106,7 @@ def bet_embed(view: BetView, now: datetime | None = None) -> discord.Embed:
     status = BetStatus(row.status)
     state = STATUS_TEXT[status]
     if status is BetStatus.OPEN:
-        if view.lock_at is not None:
-            state += f" · locks {ts(view.lock_at)}"
-        elif row.challenge_id is not None:
-            state += " · locks at the first log"
+        state += " · " + lock_text(view)
     if status is BetStatus.SETTLED and row.winning_side is not None:
         how = {"challenge": "by the challenge result", "agreement": "by agreement", "admin": f"by <@{row.settled_by}>"}
         state += f" {how.get(row.settled_how or '', '')} · winners {mentions(view.winners)}"

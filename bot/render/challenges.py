@@ -7,6 +7,7 @@ from datetime import datetime
 
 import discord
 
+from bot.domain.bets import LockTrigger, lock_trigger
 from bot.domain.challenges import Mode, ParticipantStanding
 from bot.domain.pace import format_rate
 from bot.domain.timeparse import human_duration, ts
@@ -51,6 +52,22 @@ def window_line(view: ChallengeView) -> str:
     return f"{ts(rules.starts_at, 'f')} → {ts(rules.ends_at, 'f')}"
 
 
+def bets_line(view: ChallengeView) -> str | None:
+    """When bets on this challenge lock: the moment every bet card shows too."""
+    if view.row.status not in ("scheduled", "active"):
+        return None
+    trigger = lock_trigger(view.rules, view.row.created_at)
+    if trigger is LockTrigger.START:
+        if view.now < view.rules.starts_at:
+            return f"🎲 Bets lock at the start, {ts(view.rules.starts_at)}."
+        return "🎲 Bets locked at the start."
+    if trigger is LockTrigger.SUBJECT_FIRST_LOG:
+        return "🎲 Bets on a member lock at their first log, when their clock starts."
+    if view.first_log_at is not None:
+        return f"🎲 Bets locked at the first log, {ts(view.first_log_at)}."
+    return "🎲 Bets lock at the first log."
+
+
 def _standing_line(view: ChallengeView, row: ParticipantStanding) -> str:
     rules = view.rules
     unit = rules.unit
@@ -61,8 +78,11 @@ def _standing_line(view: ChallengeView, row: ParticipantStanding) -> str:
     else:
         head = f"**{row.rank}.** <@{row.user_id}> — {amount}"
     details: list[str] = []
+    decided = next((p.result for p in view.participants if p.user_id == row.user_id), None)
     if row.reached_at is not None and row.elapsed_to_target is not None:
         details.append(f"✅ target in {human_duration(row.elapsed_to_target)}")
+    elif decided == "failed":
+        details.append("❌ didn't make it")
     elif not row.started:
         details.append("not started yet")
     elif view.row.status == "active":
@@ -99,6 +119,9 @@ def challenge_embed(view: ChallengeView, *, heading: str | None = None) -> disco
             lines.append(extra)
     elif rules.target is not None:
         lines.append(f"Target: **{format_amount(rules.target, rules.unit)}** each")
+    bets = bets_line(view)
+    if bets:
+        lines.append(bets)
     lines.append("")
     if board.rows:
         lines.extend(_standing_line(view, r) for r in board.rows)
@@ -173,6 +196,30 @@ def milestone(view: ChallengeView, user_id: int | None, mark: int) -> Outgoing:
         content=truncate(f"{icon} {who} {verb} {target}{extra} — **{view.title}** (#{view.row.no})", 2000),
         ping=[] if user_id is None else [user_id],
     )
+
+
+def member_result(view: ChallengeView, user_id: int, chart: bytes | None = None) -> Outgoing:
+    """One member judged before the challenge ends (each mode): their target or their clock's end."""
+    person = next((p for p in view.participants if p.user_id == user_id), None)
+    row = view.standings.row(user_id)
+    unit = view.rules.unit
+    target = format_amount(view.rules.target or 0, unit)
+    total = format_amount(row.total if row is not None else (person.final_total if person else 0) or 0, unit)
+    if person is not None and person.result == "succeeded":
+        took = ""
+        if row is not None and row.elapsed_to_target is not None:
+            took = f" in {human_duration(row.elapsed_to_target)}"
+        text = f"✅ <@{user_id}> made it: {target}{took} — **{view.title}** (#{view.row.no})."
+    else:
+        text = f"❌ <@{user_id}> didn't make it: {total} of {target} when the clock ran out"
+        text += f" — **{view.title}** (#{view.row.no})."
+    others = sum(1 for p in view.participants if p.result is None)
+    if others:
+        text += f" {others} still going."
+    outgoing = Outgoing(fallback_channel_id=view.row.channel_id, content=truncate(text, 2000), ping=[user_id])
+    if chart is not None:
+        outgoing.files.append((f"challenge-{view.row.no}-{user_id}.png", chart))
+    return outgoing
 
 
 def result(view: ChallengeView, chart: bytes | None) -> Outgoing:

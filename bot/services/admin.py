@@ -10,6 +10,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain import challenges as rules_mod
+from bot.domain.challenges import ChallengeStatus
 from bot.domain.text import optional_text
 from bot.domain.timeparse import parse_duration, parse_local_datetime, parse_timezone
 from bot.domain.units import base_for, check_log_amount, format_amount, parse_amount, parse_unit
@@ -123,12 +124,17 @@ async def fix_log(
     if strike == (amount is not None):
         raise UserError("Either give the corrected amount or set strike: True — one of the two.")
     found = await svc.db.fetchone(
-        "SELECT l.*, c.no, c.unit AS challenge_unit FROM logs l JOIN challenges c ON c.id = l.challenge_id"
+        "SELECT l.*, c.no, c.unit AS challenge_unit, c.status AS challenge_status, p.result"
+        " FROM logs l JOIN challenges c ON c.id = l.challenge_id"
+        " LEFT JOIN participants p ON p.challenge_id = l.challenge_id AND p.user_id = l.user_id"
         " WHERE l.id = ? AND c.guild_id = ?",
         (log_id, guild_id),
     )
     if found is None:
         raise NotFound("There's no such log in this server. Pick one from the list as you type.")
+    rules_mod.check_log_correctable(
+        ChallengeStatus(found["challenge_status"]), found["result"] is not None, found["no"]
+    )
     if found["struck_at"] is not None:
         raise UserError("That log was already struck out; nothing left to fix.")
     now = svc.now()

@@ -64,6 +64,7 @@ class BetView:
     lock_at: datetime | None
     penalties: tuple[PenaltyRow, ...] = ()
     votes: dict[int, str] = field(default_factory=dict)
+    lock_trigger: rules.LockTrigger | None = None  # bets on a challenge: what locks them
 
     @property
     def status(self) -> BetStatus:
@@ -127,10 +128,13 @@ def to_domain(row: BetRow, opponents: list[OpponentRow] | tuple[OpponentRow, ...
     )
 
 
-async def _challenge_lock_at(db: store.Db, challenge: ChallengeRow) -> datetime | None:
-    """When bets on a challenge lock: its start, or (attempt clocks) its first log; None = not known yet."""
-    if challenge.attempt is None:
+async def subject_lock_at(db: store.Db, challenge: ChallengeRow, subject_id: int) -> datetime | None:
+    """When bets on `subject_id` in a challenge lock (see `rules.lock_trigger`); None = not yet known."""
+    trigger = rules.lock_trigger(challenge_service.rules_of(challenge), challenge.created_at)
+    if trigger is rules.LockTrigger.START:
         return challenge.starts_at
+    if trigger is rules.LockTrigger.SUBJECT_FIRST_LOG:
+        return await challenge_store.first_log_at(db, challenge.id, subject_id)
     return await store.first_log_at(db, challenge.id)
 
 
@@ -138,7 +142,9 @@ async def lock_time(db: store.Db, row: BetRow) -> datetime | None:
     if row.challenge_id is None:
         return row.decide_at
     challenge = await challenge_store.get(db, row.challenge_id)
-    return None if challenge is None else await _challenge_lock_at(db, challenge)
+    if challenge is None or row.subject_id is None:
+        return None
+    return await subject_lock_at(db, challenge, row.subject_id)
 
 
 # --------------------------------------------------------------------------- reading
@@ -176,6 +182,7 @@ async def view(svc: Services, row: BetRow) -> BetView:
     fresh = await store.get(svc.db, row.id) or row
     opps = await store.opponents(svc.db, fresh.id)
     text, challenge_no = await _subject_text(svc, fresh)
+    challenge = None if fresh.challenge_id is None else await challenge_store.get(svc.db, fresh.challenge_id)
     return BetView(
         row=fresh,
         bet=to_domain(fresh, opps),
@@ -185,6 +192,9 @@ async def view(svc: Services, row: BetRow) -> BetView:
         lock_at=await lock_time(svc.db, fresh),
         penalties=tuple(await penalty_store.for_bet(svc.db, fresh.id)),
         votes=await store.votes(svc.db, fresh.id),
+        lock_trigger=None
+        if challenge is None
+        else rules.lock_trigger(challenge_service.rules_of(challenge), challenge.created_at),
     )
 
 
@@ -219,6 +229,32 @@ async def autocomplete(svc: Services, guild_id: int, text: str) -> list[tuple[in
         side = Side(r.proposer_side).label
         out.append((r.no, f"{subject} — {side} ({r.status})"))
     return out
+
+
+async def bettable_challenges(svc: Services, guild_id: int, text: str) -> list[tuple[int, str]]:
+    """Open challenges that still take bets, for the `/bet create` picker: (number, label)."""
+    now = svc.now()
+    settings = await svc.guild_settings(guild_id)
+    out: list[tuple[int, str]] = []
+    for challenge in await challenge_store.search(svc.db, guild_id, text.strip().lstrip("#"), ("active", "scheduled")):
+        the_rules = challenge_service.rules_of(challenge)
+        trigger = rules.lock_trigger(the_rules, challenge.created_at)
+        first = await challenge_store.first_logs(svc.db, challenge.id)
+        people = await challenge_store.participants(svc.db, challenge.id)
+        unstarted = sum(1 for p in people if p.user_id not in first and p.result is None)
+        if people and rules.still_takes_bets(
+            trigger, now, challenge.starts_at, challenge.latest_start, bool(first), unstarted
+        ):
+            title = challenge_rules.title(the_rules, settings.zone)
+            out.append((challenge.no, f"{title} — {LOCK_LABEL[trigger]}"))
+    return out
+
+
+LOCK_LABEL = {
+    rules.LockTrigger.START: "bets lock at the start",
+    rules.LockTrigger.FIRST_LOG: "bets lock at the first log",
+    rules.LockTrigger.SUBJECT_FIRST_LOG: "bets lock when the member starts",
+}
 
 
 # --------------------------------------------------------------------------- proposing
@@ -288,8 +324,7 @@ async def create_bet(
                 "and decide_at, or the challenge."
             )
         challenge = await challenge_service.resolve(svc, guild_id, challenge_no)
-        lock_at = await _challenge_lock_at(svc.db, challenge)
-        rules.check_challenge_bettable(ChallengeStatus(challenge.status), lock_at, now)
+        rules.check_challenge_bettable(ChallengeStatus(challenge.status), None, now)
         people = [p.user_id for p in await challenge_store.participants(svc.db, challenge.id)]
         if subject_id is None:
             if proposer_id in people:
@@ -306,6 +341,7 @@ async def create_bet(
                 "a bet. Pick a participant as the subject."
             )
         subject = ChallengeSubject(challenge_id=challenge.id, participant_id=subject_id)
+        await _check_subject_bettable(svc.db, challenge, subject_id, now)
     else:
         if subject_id is not None:
             raise UserError("A subject only applies to a bet on a challenge.")
@@ -331,8 +367,8 @@ async def create_bet(
         if challenge is not None:
             # Re-check under the write lock: the challenge may have started or closed meanwhile.
             fresh = await challenge_store.get(conn, challenge.id)
-            assert fresh is not None
-            rules.check_challenge_bettable(ChallengeStatus(fresh.status), await _challenge_lock_at(conn, fresh), now)
+            assert fresh is not None and isinstance(subject, ChallengeSubject)
+            await _check_subject_bettable(conn, fresh, subject.participant_id, now)
         row = await store.insert(
             conn,
             NewBet(
@@ -357,6 +393,17 @@ async def create_bet(
     if isinstance(subject, ManualSubject):
         svc.timers.wake_at(TIMER_DECIDE, row.id, subject.decide_at)
     return await view(svc, row)
+
+
+async def _check_subject_bettable(db: store.Db, challenge: ChallengeRow, subject_id: int, now: datetime) -> None:
+    rules.check_challenge_bettable(
+        ChallengeStatus(challenge.status), await subject_lock_at(db, challenge, subject_id), now
+    )
+    me = next((p for p in await challenge_store.participants(db, challenge.id) if p.user_id == subject_id), None)
+    if me is not None and me.result is not None:
+        raise UserError(
+            f"<@{subject_id}>'s result in challenge #{challenge.no} is already decided — nothing to bet on."
+        )
 
 
 async def attach_message(svc: Services, bet_id: int, channel_id: int, message_id: int) -> None:
@@ -420,11 +467,47 @@ async def _lock(svc: Services, conn: aiosqlite.Connection, row: BetRow, now: dat
 
 
 async def on_challenge_started(
-    svc: Services, conn: aiosqlite.Connection, challenge: ChallengeRow, now: datetime
+    svc: Services, conn: aiosqlite.Connection, challenge: ChallengeRow, now: datetime, subject_id: int | None
 ) -> None:
-    """Hook: the challenge started counting, so its open bets lock (or expire)."""
+    """Hook: the challenge (or, with `subject_id`, one member's clock) started, so open bets lock (or expire)."""
     for row in await store.for_challenge(conn, challenge.id, ("open",)):
-        await _lock(svc, conn, row, now)
+        if subject_id is None or row.subject_id == subject_id:
+            await _lock(svc, conn, row, now)
+
+
+async def on_member_judged(
+    svc: Services, conn: aiosqlite.Connection, challenge: ChallengeRow, result: ParticipantResult, now: datetime
+) -> None:
+    """Hook: one member's result is decided before the challenge ends, so the bets on them settle now."""
+    for row in await store.for_challenge(conn, challenge.id, ("open",)):
+        if row.subject_id == result.user_id:
+            await _lock(svc, conn, row, now)
+    side = rules.winning_side(result.succeeded)
+    for row in await store.for_challenge(conn, challenge.id, ("locked",)):
+        if row.subject_id == result.user_id:
+            await _settle(svc, conn, row, side, now, by=None, how="challenge")
+
+
+async def before_member_leaves(
+    svc: Services, conn: aiosqlite.Connection, challenge: ChallengeRow, user_id: int, now: datetime
+) -> None:
+    """Hook: refuse a leave while locked bets ride on the member; call off the open ones on them."""
+    on_them = [r for r in await store.for_challenge(conn, challenge.id, store.OPEN_STATUSES) if r.subject_id == user_id]
+    rules.check_subject_may_leave([r.no for r in on_them if r.status == BetStatus.LOCKED])
+    for row in on_them:
+        await _void(svc, conn, row, now, None, f"<@{user_id}> left challenge #{challenge.no} before the bet locked")
+
+
+async def before_challenge_cancelled(
+    svc: Services, conn: aiosqlite.Connection, challenge: ChallengeRow, actor_id: int, is_admin: bool, now: datetime
+) -> None:
+    """Hook: cancelling voids the challenge's bets, so it follows the rules of voiding."""
+    locked = {
+        row.no: to_domain(row, await store.opponents(conn, row.id)).participants
+        for row in await store.for_challenge(conn, challenge.id, ("locked",))
+    }
+    decided = [p.user_id for p in await challenge_store.participants(conn, challenge.id) if p.result is not None]
+    rules.check_may_cancel_with_bets(actor_id, is_admin, locked, decided)
 
 
 async def on_decide_timer(svc: Services, timer: TimerRow) -> None:
@@ -594,7 +677,8 @@ async def settle_manual(
 async def void_bet(
     svc: Services, guild_id: int, no: int | None, actor_id: int, is_admin: bool, reason: str | None = None
 ) -> BetView:
-    """An admin calls a bet off, before or after settlement; its open penalties are cancelled."""
+    """An admin who isn't part of the bet calls it off, before or after settlement; its open penalties are
+    cancelled."""
     if not is_admin:
         raise NotAllowed("Only an admin can void a bet.")
     row = await resolve(svc, guild_id, no)
@@ -603,7 +687,8 @@ async def void_bet(
     async with svc.db.transaction() as conn:
         fresh = await store.get(conn, row.id)
         assert fresh is not None
-        rules.check_can_void(BetStatus(fresh.status))
+        bet = to_domain(fresh, await store.opponents(conn, fresh.id))
+        rules.check_can_void(bet.status, actor_id, is_admin, bet.participants)
         if not await _void(svc, conn, fresh, now, actor_id, clean):
             raise UserError("This bet has already been voided.")
     svc.timers.forget(TIMER_DECIDE, row.id)
@@ -612,17 +697,29 @@ async def void_bet(
 
 def register(svc: Services) -> None:
     """Hook bets into the challenge lifecycle (idempotent)."""
-    if not any(getattr(h, "__fitbet_bets__", False) for h in svc.on_challenge_started):
+    if any(getattr(h, "__fitbet_bets__", False) for h in svc.on_challenge_started):
+        return
 
-        async def started(conn: aiosqlite.Connection, challenge: Any, now: datetime) -> None:
-            await on_challenge_started(svc, conn, challenge, now)
+    async def started(conn: aiosqlite.Connection, challenge: Any, now: datetime, subject_id: int | None) -> None:
+        await on_challenge_started(svc, conn, challenge, now, subject_id)
 
-        async def closed(
-            conn: aiosqlite.Connection, challenge: Any, results: dict[int, Any] | None, now: datetime
-        ) -> None:
-            await on_challenge_closed(svc, conn, challenge, results, now)
+    async def judged(conn: aiosqlite.Connection, challenge: Any, result: Any, now: datetime) -> None:
+        await on_member_judged(svc, conn, challenge, result, now)
 
-        started.__fitbet_bets__ = True  # type: ignore[attr-defined]
-        closed.__fitbet_bets__ = True  # type: ignore[attr-defined]
-        svc.on_challenge_started.append(started)
-        svc.on_challenge_closed.append(closed)
+    async def closed(conn: aiosqlite.Connection, challenge: Any, results: dict[int, Any] | None, now: datetime) -> None:
+        await on_challenge_closed(svc, conn, challenge, results, now)
+
+    async def leaving(conn: aiosqlite.Connection, challenge: Any, user_id: int, now: datetime) -> None:
+        await before_member_leaves(svc, conn, challenge, user_id, now)
+
+    async def cancelling(
+        conn: aiosqlite.Connection, challenge: Any, actor_id: int, is_admin: bool, now: datetime
+    ) -> None:
+        await before_challenge_cancelled(svc, conn, challenge, actor_id, is_admin, now)
+
+    started.__fitbet_bets__ = True  # type: ignore[attr-defined]
+    svc.on_challenge_started.append(started)
+    svc.on_member_judged.append(judged)
+    svc.on_challenge_closed.append(closed)
+    svc.before_member_leaves.append(leaving)
+    svc.before_challenge_cancelled.append(cancelling)

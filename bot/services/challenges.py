@@ -13,6 +13,7 @@ import aiosqlite
 
 from bot import faults
 from bot.domain import challenges as rules_mod
+from bot.domain.bets import LockTrigger, lock_trigger
 from bot.domain.challenges import ChallengeRules, ChallengeStatus, LogEntry, Mode, Standings
 from bot.domain.text import optional_text
 from bot.domain.timeparse import parse_duration, parse_local_datetime
@@ -34,11 +35,13 @@ from bot.store.timers import TimerRow
 TIMER_START = "challenge_start"
 TIMER_REMINDER = "challenge_reminder"
 TIMER_END = "challenge_end"
+TIMER_CLOCK_END = "participant_clock_end"  # ref: participant rowid; an attempt clock runs out
 
 ANN_CREATED = "challenge_created"
 ANN_STARTED = "challenge_started"
 ANN_REMINDER = "challenge_reminder"
 ANN_RESULT = "challenge_result"
+ANN_MEMBER_RESULT = "participant_result"  # ref: participant rowid; one member judged before the end
 ANN_CANCELLED = "challenge_cancelled"
 ANN_MILESTONE = "challenge_milestone_{mark}"  # ref: participant rowid
 ANN_TOTAL_MILESTONE = "challenge_total_milestone_{mark}"  # ref: challenge id
@@ -61,6 +64,7 @@ class ChallengeView:
     now: datetime
     tz_name: str
     corrected_logs: int = 0
+    first_log_at: datetime | None = None  # the challenge's first log (undone ones too): bets may lock there
 
     @property
     def status(self) -> ChallengeStatus:
@@ -138,6 +142,7 @@ async def view(svc: Services, row: ChallengeRow, *, now: datetime | None = None)
         now=now,
         tz_name=settings.timezone,
         corrected_logs=logged.corrected,
+        first_log_at=min(logged.first.values(), default=None),
     )
 
 
@@ -160,7 +165,7 @@ async def create(
     end: str | None = None,
     start: str | None = None,
     mode: str = "each",
-    clock_starts_at_first_log: bool = False,
+    clock_starts_at_first_log: bool | None = None,
     latest_start: str | None = None,
     join: bool = True,
 ) -> ChallengeView:
@@ -176,6 +181,10 @@ async def create(
     ends_at = parse_local_datetime(end, zone, now) if end else None
     length = parse_duration(duration) if duration else None
     latest = parse_local_datetime(latest_start, zone, now) if latest_start else None
+    if clock_starts_at_first_log is None:
+        clock_starts_at_first_log = (latest is not None) or rules_mod.default_attempt_clock(
+            the_mode, start_given=bool(start) or bool(end), duration_given=length is not None
+        )
     if latest is not None and not clock_starts_at_first_log:
         raise UserError("A latest start only applies with clock_starts_at_first_log: True.")
     if clock_starts_at_first_log and length is None:
@@ -275,18 +284,31 @@ async def join(svc: Services, guild_id: int, no: int | None, user_id: int) -> Ch
 
 
 async def leave(svc: Services, guild_id: int, no: int | None, user_id: int) -> ChallengeView:
+    """Leave a challenge. Refused while locked bets ride on the member (no escape hatch) or once their
+    result is decided; open bets on them are called off, since their result will never come."""
     row = await resolve_for_member(svc, guild_id, no, user_id)
-    if row.status == "finished":
-        raise UserError(f"Challenge #{row.no} is over; its result stands, so you can't leave it now.")
-    if row.status == "cancelled":
-        raise UserError(f"Challenge #{row.no} was cancelled; there's nothing to leave.")
     now = svc.now()
-    if now >= row.ends_at:  # also before the deadline timer has run (e.g. catching up after a restart)
-        raise UserError(f"Challenge #{row.no} is over; its result stands, so you can't leave it now.")
     async with svc.db.transaction() as conn:
+        fresh = await store.get(conn, row.id)
+        assert fresh is not None
+        if fresh.status == "finished" or now >= fresh.ends_at:  # also before the deadline timer has run
+            raise UserError(f"Challenge #{row.no} is over; its result stands, so you can't leave it now.")
+        if fresh.status == "cancelled":
+            raise UserError(f"Challenge #{row.no} was cancelled; there's nothing to leave.")
+        me = next((p for p in await store.participants(conn, row.id) if p.user_id == user_id), None)
+        if me is None:
+            raise UserError(f"You're not in challenge #{row.no}.")
+        if me.result is not None:
+            raise UserError(f"Your result in challenge #{row.no} is already decided, so leaving changes nothing.")
+        for hook in svc.before_member_leaves:
+            await hook(conn, fresh, user_id, now)
         if not await store.remove_participant(conn, row.id, user_id, now):
             raise UserError(f"You're not in challenge #{row.no}.")
-    return await view(svc, row, now=now)
+        await timers.cancel(conn, TIMER_CLOCK_END, me.rowid, now)
+        await _finish_if_all_judged(svc, conn, fresh, now)
+    fresh = await store.get(svc.db, row.id)
+    assert fresh is not None
+    return await view(svc, fresh, now=now)
 
 
 def _clean_note(note: str | None) -> str | None:
@@ -325,8 +347,8 @@ async def log(
         clean = _clean_note(note)
         is_participant = state.participant_rowid is not None
         rules_mod.check_can_log(rules, ChallengeStatus(row.status), is_participant, state.first_log_at, now)
-        if rules.attempt is not None and state.first_log_at is None and not hooks_follow:
-            raise _AttemptStarts  # this log starts a clock: it needs the async path below
+        if _starts_something(rules, row, state) and not hooks_follow:
+            raise _NeedsHooks
         entry = store.insert_log(
             conn, row.id, user_id, base, _decimal_text(entered), entered_unit.symbol, clean, proof_url, now
         )
@@ -344,19 +366,18 @@ async def log(
             ref = row.id if total_mode else state.participant_rowid
             assert ref is not None
             announcements.queue_now(conn, guild_id, kind, ref, settings.announce_channel(row.channel_id), now)
+        if progress.reached_now and rules.mode is Mode.EACH and not hooks_follow:
+            raise _NeedsHooks  # rolled back; done again on the path that judges the member
         return _Accepted(state, rules, entry, progress)
 
     try:
         done = await svc.db.write(accept)
-    except _AttemptStarts:
-        # The member's first log on an attempt clock: it may start the challenge (bets lock, through
-        # async hooks) and move the result's deadline, all in the same transaction as the log.
+    except _NeedsHooks:
+        # This log starts a clock (bets lock, a clock-end timer is armed) or decides the member's
+        # result (bets on them settle): async work, all in the same transaction as the log.
         async with svc.db.transaction() as conn:
             done = await svc.db.run(functools.partial(accept, hooks_follow=True))
-            if not done.state.any_log:
-                for hook in svc.on_challenge_started:
-                    await hook(conn, done.state.challenge, now)
-            await _rearm_attempt_end(svc, conn, done.state.challenge, done.rules)
+            await _after_log(svc, conn, done, now)
     return LogResult(
         challenge=done.state.challenge,
         rules=done.rules,
@@ -366,8 +387,32 @@ async def log(
     )
 
 
-class _AttemptStarts(Exception):
-    """Internal: the log starts an attempt clock, so it takes the path with async hooks."""
+class _NeedsHooks(Exception):
+    """Internal: the log starts a clock or decides a result, so it takes the path with async hooks."""
+
+
+def _starts_something(rules: ChallengeRules, row: ChallengeRow, state: store.LogState) -> bool:
+    """A first log that locks bets: the member's own clock (attempt clocks), or the challenge's very
+    first log when bets lock at the first progress (see `bot.domain.bets.lock_trigger`)."""
+    if rules.attempt is not None:
+        return state.first_log_at is None
+    return not state.any_log and lock_trigger(rules, row.created_at) is LockTrigger.FIRST_LOG
+
+
+async def _after_log(svc: Services, conn: aiosqlite.Connection, done: _Accepted, now: datetime) -> None:
+    """The async part of a log that starts a clock or reaches the target (inside the log's transaction)."""
+    row, rules, state = done.state.challenge, done.rules, done.state
+    if _starts_something(rules, row, state):
+        subject = done.log.user_id if rules.attempt is not None else None
+        for hook in svc.on_challenge_started:
+            await hook(conn, row, now, subject)
+        if rules.attempt is not None and state.participant_rowid is not None:
+            await timers.upsert(
+                conn, row.guild_id, TIMER_CLOCK_END, state.participant_rowid, rules_mod.clock_end(rules, now)
+            )
+            svc.timers.wake_at(TIMER_CLOCK_END, state.participant_rowid, rules_mod.clock_end(rules, now))
+    if done.progress.reached_now and rules.mode is Mode.EACH:
+        await judge_member(svc, conn, row, done.log.user_id, now)
 
 
 @dataclass(frozen=True)
@@ -383,23 +428,6 @@ def _decimal_text(value: Decimal) -> str:
     return text
 
 
-async def _rearm_attempt_end(
-    svc: Services, conn: aiosqlite.Connection, row: ChallengeRow, rules: ChallengeRules
-) -> None:
-    """Attempt clocks: once everyone has started, the result is due when the last clock runs out.
-
-    Everyone can only have started at someone's first log, so only a first log calls this.
-    """
-    participant_ids = [p.user_id for p in await store.participants(conn, row.id)]
-    first = await store.first_logs(conn, row.id)
-    if not participant_ids or any(uid not in first for uid in participant_ids):
-        return
-    last_end = max(rules_mod.participant_window(rules, first[uid])[1] for uid in participant_ids)
-    if last_end < rules.ends_at:
-        await timers.upsert(conn, row.guild_id, TIMER_END, row.id, last_end)
-        svc.timers.wake_at(TIMER_END, row.id, last_end)
-
-
 async def undo(svc: Services, guild_id: int, no: int | None, user_id: int) -> tuple[LogRow, ChallengeView]:
     row = await resolve_for_member(svc, guild_id, no, user_id)
     if row.status != "active":
@@ -408,6 +436,12 @@ async def undo(svc: Services, guild_id: int, no: int | None, user_id: int) -> tu
     if now >= row.ends_at:
         raise UserError(f"Challenge #{row.no} has ended; its logs can't be undone any more.")
     async with svc.db.transaction() as conn:
+        me = next((p for p in await store.participants(conn, row.id) if p.user_id == user_id), None)
+        if me is not None and me.result is not None:
+            raise UserError(
+                f"Your result in challenge #{row.no} is already decided, so your logs can't be undone any more. "
+                "If a log was wrong, ask an admin who isn't part of the bets on you (they can void a bet)."
+            )
         last = await store.last_log(conn, row.id, user_id)
         if last is None:
             raise UserError(f"You have no log to undo in challenge #{row.no}.")
@@ -447,22 +481,29 @@ async def list_open(svc: Services, guild_id: int) -> list[tuple[ChallengeRow, st
 
 
 async def cancel(svc: Services, guild_id: int, no: int | None, actor_id: int, is_admin: bool) -> ChallengeView:
+    """Cancel once, checked inside the transaction so a cancel racing the deadline has one outcome."""
     row = await resolve(svc, guild_id, no)
     if row.creator_id != actor_id and not is_admin:
         raise NotAllowed(f"Only the creator of challenge #{row.no} or an admin can cancel it.")
-    _check_open(row, "cancel")
     now = svc.now()
-    if now >= row.ends_at and not is_admin:  # before the deadline timer ran: the result stands (and its bets)
-        raise UserError(f"Challenge #{row.no} is over; its result stands, so you can't cancel it any more.")
     settings = await svc.guild_settings(guild_id)
     async with svc.db.transaction() as conn:
+        fresh = await store.get(conn, row.id)
+        assert fresh is not None
+        _check_open(fresh, "cancel")
+        if now >= fresh.ends_at and not is_admin:  # before the deadline timer ran: the result stands (and its bets)
+            raise UserError(f"Challenge #{row.no} is over; its result stands, so you can't cancel it any more.")
+        for check in svc.before_challenge_cancelled:
+            await check(conn, fresh, actor_id, is_admin, now)
         if not await store.set_status(conn, row.id, ("scheduled", "active"), "cancelled", now, actor_id):
             raise UserError(f"Challenge #{row.no} is already closed.")
         for kind in (TIMER_START, TIMER_REMINDER, TIMER_END):
             await timers.cancel(conn, kind, row.id, now)
+        for person in await store.participants(conn, row.id):
+            await timers.cancel(conn, TIMER_CLOCK_END, person.rowid, now)
         await announcements.queue(conn, guild_id, ANN_CANCELLED, row.id, settings.announce_channel(row.channel_id), now)
         for hook in svc.on_challenge_closed:
-            await hook(conn, row, None, now)
+            await hook(conn, fresh, None, now)
     for kind in (TIMER_START, TIMER_REMINDER, TIMER_END):
         svc.timers.forget(kind, row.id)
     fresh = await store.get(svc.db, row.id)
@@ -487,9 +528,9 @@ async def on_start_timer(svc: Services, timer: TimerRow) -> None:
         row = await store.get(conn, timer.ref_id)
         if row is None or not await store.set_status(conn, row.id, ("scheduled",), "active", now):
             return
-        if row.attempt is None:
+        if lock_trigger(rules_of(row), row.created_at) is LockTrigger.START:
             for hook in svc.on_challenge_started:
-                await hook(conn, row, now)
+                await hook(conn, row, now, None)
         settings = await svc.guild_settings(row.guild_id)
         await announcements.queue(
             conn, row.guild_id, ANN_STARTED, row.id, settings.announce_channel(row.channel_id), now
@@ -514,25 +555,117 @@ async def finish(svc: Services, challenge_id: int) -> bool:
     faults.point("finish:before")
     async with svc.db.transaction() as conn:
         row = await store.get(conn, challenge_id)
-        if row is None or row.status not in ("scheduled", "active"):
+        if row is None or not await _finish(svc, conn, row, now):
             return False
-        rules = rules_of(row)
-        people = await store.participants(conn, row.id)
-        logged = await store.log_points(conn, row.id)
-        results = rules_mod.outcome(rules, [p.user_id for p in people], _point_entries(logged.points), logged.first)
-        if not await store.set_status(conn, row.id, ("scheduled", "active"), "finished", now):
-            return False
-        for result in results.values():
-            await store.record_result(conn, row.id, result.user_id, result.succeeded, result.reached_at, result.total)
-        settings = await svc.guild_settings(row.guild_id)
-        await announcements.queue(
-            conn, row.guild_id, ANN_RESULT, row.id, settings.announce_channel(row.channel_id), now
-        )
-        await timers.cancel(conn, TIMER_REMINDER, row.id, now)
-        for hook in svc.on_challenge_closed:
-            await hook(conn, row, results, now)
     faults.point("finish:after_commit")
     return True
+
+
+async def _finish(svc: Services, conn: aiosqlite.Connection, row: ChallengeRow, now: datetime) -> bool:
+    """Inside a transaction: judge everyone not judged yet, close the challenge, settle its bets, announce.
+
+    Members judged earlier (each mode: at their target or their clock's end) keep their result; their
+    total is brought up to date for the records.
+    """
+    if row.status not in ("scheduled", "active"):
+        return False
+    rules = rules_of(row)
+    people = await store.participants(conn, row.id)
+    logged = await store.log_points(conn, row.id)
+    # Also right for an early finish: no log is later than `now`, and members judged earlier keep theirs.
+    board = rules_mod.outcome(rules, [p.user_id for p in people], _point_entries(logged.points), logged.first)
+    if not await store.set_status(conn, row.id, ("scheduled", "active"), "finished", now):
+        return False
+    results: dict[int, rules_mod.ParticipantResult] = {}
+    for person in people:
+        computed = board[person.user_id]
+        if person.result is None:
+            await store.record_result(
+                conn, row.id, person.user_id, computed.succeeded, computed.reached_at, computed.total, now
+            )
+            results[person.user_id] = computed
+        else:
+            await store.set_final_total(conn, row.id, person.user_id, computed.total)
+            results[person.user_id] = rules_mod.ParticipantResult(
+                person.user_id,
+                person.result == "succeeded",
+                computed.total,
+                person.reached_at,
+                None if person.reached_at is None else computed.elapsed_to_target,
+                computed.rank,
+            )
+    settings = await svc.guild_settings(row.guild_id)
+    await announcements.queue(conn, row.guild_id, ANN_RESULT, row.id, settings.announce_channel(row.channel_id), now)
+    for kind in (TIMER_REMINDER, TIMER_END):
+        await timers.cancel(conn, kind, row.id, now)
+    for person in people:
+        await timers.cancel(conn, TIMER_CLOCK_END, person.rowid, now)
+    for hook in svc.on_challenge_closed:
+        await hook(conn, row, results, now)
+    return True
+
+
+async def judge_member(
+    svc: Services, conn: aiosqlite.Connection, row: ChallengeRow, user_id: int, now: datetime
+) -> bool:
+    """Inside a transaction: decide one participant's result if it can no longer change (each mode).
+
+    Bets on them settle at once. When nobody is left to judge, the challenge finishes here (one result
+    post for everyone); otherwise the member's result is announced on its own.
+    """
+    rules = rules_of(row)
+    if rules.mode is not Mode.EACH or row.status not in ("scheduled", "active"):
+        return False
+    people = await store.participants(conn, row.id)
+    me = next((p for p in people if p.user_id == user_id), None)
+    if me is None or me.result is not None:
+        return False
+    mine = await store.log_points(conn, row.id, user_id)
+    result = rules_mod.judge_participant(rules, user_id, _point_entries(mine.points), now, mine.first.get(user_id))
+    if result is None:
+        return False
+    if not await store.record_result(conn, row.id, user_id, result.succeeded, result.reached_at, result.total, now):
+        return False
+    await timers.cancel(conn, TIMER_CLOCK_END, me.rowid, now)
+    for hook in svc.on_member_judged:
+        await hook(conn, row, result, now)
+    if not await _finish_if_all_judged(svc, conn, row, now):
+        settings = await svc.guild_settings(row.guild_id)
+        channel = settings.announce_channel(row.channel_id)
+        await announcements.queue(conn, row.guild_id, ANN_MEMBER_RESULT, me.rowid, channel, now)
+    return True
+
+
+async def _finish_if_all_judged(svc: Services, conn: aiosqlite.Connection, row: ChallengeRow, now: datetime) -> bool:
+    """Each mode: finish before the end once every participant has a result and nobody can join any more
+    (attempt clocks after the latest start). Until then members can still join and take their full clock."""
+    rules = rules_of(row)
+    if rules.mode is not Mode.EACH or rules.latest_start is None or now <= rules.latest_start:
+        return False
+    people = await store.participants(conn, row.id)
+    if not people or any(p.result is None for p in people):
+        return False
+    fresh = await store.get(conn, row.id)
+    return fresh is not None and await _finish(svc, conn, fresh, now)
+
+
+async def on_clock_end_timer(svc: Services, timer: TimerRow) -> None:
+    """A participant's attempt clock ran out: judge them (each mode), or finish once every clock is over."""
+    now = svc.now()
+    async with svc.db.transaction() as conn:
+        person = await store.participant_by_rowid(conn, timer.ref_id)
+        row = None if person is None else await store.get(conn, person.challenge_id)
+        if person is None or row is None or row.status not in ("scheduled", "active"):
+            return
+        rules = rules_of(row)
+        if rules.mode is Mode.EACH:
+            await judge_member(svc, conn, row, person.user_id, now)
+            return
+        # total/most: the result depends on everyone; it's due once every participant's clock is over.
+        people = await store.participants(conn, row.id)
+        first = await store.first_logs(conn, row.id)
+        if people and all(p.user_id in first and rules_mod.clock_end(rules, first[p.user_id]) <= now for p in people):
+            await _finish(svc, conn, row, now)
 
 
 async def on_end_timer(svc: Services, timer: TimerRow) -> None:

@@ -19,8 +19,18 @@ from bot.store.db import Database
 # (conn, challenge row, {user_id: ParticipantResult} or None when cancelled, now)
 ChallengeClosedHook = Callable[[aiosqlite.Connection, Any, dict[int, Any] | None, datetime], Awaitable[None]]
 
-# (conn, challenge row, now)
-ChallengeStartedHook = Callable[[aiosqlite.Connection, Any, datetime], Awaitable[None]]
+# (conn, challenge row, now, the member whose clock started, or None when the whole challenge did)
+ChallengeStartedHook = Callable[[aiosqlite.Connection, Any, datetime, int | None], Awaitable[None]]
+
+# (conn, challenge row, ParticipantResult of one member judged before the end, now)
+MemberJudgedHook = Callable[[aiosqlite.Connection, Any, Any, datetime], Awaitable[None]]
+
+
+# (conn, challenge row, the member about to leave, now): raise UserError to refuse
+MemberLeavesHook = Callable[[aiosqlite.Connection, Any, int, datetime], Awaitable[None]]
+
+# (conn, challenge row, actor id, actor is an admin, now): raise UserError to refuse
+CancelCheckHook = Callable[[aiosqlite.Connection, Any, int, bool, datetime], Awaitable[None]]
 
 
 @dataclass
@@ -31,9 +41,14 @@ class Services:
     timers: Timers
     # Run inside the transaction that finishes (results) or cancels (None) a challenge: bets hook in here.
     on_challenge_closed: list[ChallengeClosedHook] = field(default_factory=list)
-    # Run inside the transaction in which a challenge starts counting (bets lock here): its start
-    # time for a fixed window, or the first log of an attempt-clock challenge.
+    # Run inside the transaction in which bets lock (see bot.domain.bets.lock_trigger): a start time
+    # given in advance, the challenge's first log, or (attempt clocks) one member's first log.
     on_challenge_started: list[ChallengeStartedHook] = field(default_factory=list)
+    # Run inside the transaction that decides one member's result before the challenge ends (each mode).
+    on_member_judged: list[MemberJudgedHook] = field(default_factory=list)
+    # Run inside the transaction of a leave / a cancel before anything changes: bets refuse escape hatches.
+    before_member_leaves: list[MemberLeavesHook] = field(default_factory=list)
+    before_challenge_cancelled: list[CancelCheckHook] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -236,8 +236,8 @@ async def participants(
     return [_participant(r) for r in rows]
 
 
-async def participant_by_rowid(db: Database, rowid: int) -> ParticipantRow | None:
-    row = await db.fetchone("SELECT rowid, * FROM participants WHERE rowid = ?", (rowid,))
+async def participant_by_rowid(db: Database | aiosqlite.Connection, rowid: int) -> ParticipantRow | None:
+    row = await fetchone(db, "SELECT rowid, * FROM participants WHERE rowid = ?", (rowid,))
     return None if row is None else _participant(row)
 
 
@@ -267,16 +267,28 @@ async def record_result(
     succeeded: bool,
     reached_at: datetime | None,
     total: int,
-) -> None:
-    await conn.execute(
-        "UPDATE participants SET result = ?, reached_at = ?, final_total = ? WHERE challenge_id = ? AND user_id = ?",
+    now: datetime,
+) -> bool:
+    """Decide a participant's result once; False when it was already decided (or they left)."""
+    cur = await conn.execute(
+        "UPDATE participants SET result = ?, reached_at = ?, final_total = ?, decided_at = ?"
+        " WHERE challenge_id = ? AND user_id = ? AND result IS NULL AND left_at IS NULL",
         (
             "succeeded" if succeeded else "failed",
             None if reached_at is None else to_db(reached_at),
             total,
+            to_db(now),
             challenge_id,
             user_id,
         ),
+    )
+    return cur.rowcount == 1
+
+
+async def set_final_total(conn: aiosqlite.Connection, challenge_id: int, user_id: int, total: int) -> None:
+    """The total at the end, for a participant whose result was decided earlier (logs after it still count)."""
+    await conn.execute(
+        "UPDATE participants SET final_total = ? WHERE challenge_id = ? AND user_id = ?", (total, challenge_id, user_id)
     )
 
 
@@ -324,13 +336,14 @@ class LogPoints:
     corrected: int  # how many logs were undone, struck or edited (each kept with its record)
 
 
-async def log_points(db: Database | aiosqlite.Connection, challenge_id: int) -> LogPoints:
+async def log_points(db: Database | aiosqlite.Connection, challenge_id: int, user_id: int | None = None) -> LogPoints:
+    """The challenge's logs as points; one member's only when `user_id` is given."""
     rows = await fetchall(
         db,
         "SELECT user_id, amount, logged_at, struck_at IS NOT NULL,"
         " EXISTS (SELECT 1 FROM log_corrections k WHERE k.log_id = logs.id)"
-        " FROM logs WHERE challenge_id = ? ORDER BY logged_at, id",
-        (challenge_id,),
+        " FROM logs WHERE challenge_id = :c AND (:u IS NULL OR user_id = :u) ORDER BY logged_at, id",
+        {"c": challenge_id, "u": user_id},
     )
     points: list[tuple[int, int, datetime]] = []
     first: dict[int, datetime] = {}
@@ -351,7 +364,7 @@ class LogState:
     challenge: ChallengeRow  # as it is now (an admin may have extended or closed it since it was resolved)
     participant_rowid: int | None  # None: not (or no longer) in the challenge
     first_log_at: datetime | None  # attempt clocks: the member's first log, struck ones included
-    any_log: bool  # attempt clocks: anyone has logged in this challenge
+    any_log: bool  # anyone has logged in this challenge (undone logs too)
     total: int  # the member's counted total (log_totals)
     group_total: int | None  # the current participants' counted total; total mode only
 
@@ -363,8 +376,7 @@ _LOG_STATE = (
     # When attempt clocks started, only where there are any.
     " CASE WHEN c.attempt_ms IS NOT NULL THEN"
     "   (SELECT MIN(l.logged_at) FROM logs l WHERE l.challenge_id = c.id AND l.user_id = :user) END AS first_log_at,"
-    " CASE WHEN c.attempt_ms IS NOT NULL THEN EXISTS (SELECT 1 FROM logs l WHERE l.challenge_id = c.id) END"
-    "   AS any_log,"
+    " EXISTS (SELECT 1 FROM logs l WHERE l.challenge_id = c.id) AS any_log,"
     " COALESCE((SELECT t.total FROM log_totals t WHERE t.challenge_id = c.id AND t.user_id = :user), 0) AS mine,"
     # The group's total only where it decides (total mode): it sums every participant's row.
     " CASE c.mode WHEN 'total' THEN COALESCE((SELECT SUM(t.total) FROM participants p JOIN log_totals t"
@@ -400,7 +412,7 @@ def read_log_state(conn: sqlite3.Connection, guild_id: int, no: int | None, user
     ]
 
 
-async def first_logs(conn: aiosqlite.Connection, challenge_id: int) -> dict[int, datetime]:
+async def first_logs(conn: Database | aiosqlite.Connection, challenge_id: int) -> dict[int, datetime]:
     """Each member's first log in the challenge, struck ones included (when attempt clocks started)."""
     rows = await fetchall(
         conn, "SELECT user_id, MIN(logged_at) FROM logs WHERE challenge_id = ? GROUP BY user_id", (challenge_id,)
@@ -433,10 +445,9 @@ async def strike_log(
     return True
 
 
-async def first_log_at(conn: Database | aiosqlite.Connection, challenge_id: int, user_id: int) -> datetime | None:
+async def first_log_at(db: Database | aiosqlite.Connection, challenge_id: int, user_id: int) -> datetime | None:
+    """When the member's attempt clock started: their first log, undone ones included."""
     row = await fetchone(
-        conn,
-        "SELECT MIN(logged_at) FROM logs WHERE challenge_id = ? AND user_id = ? AND struck_at IS NULL",
-        (challenge_id, user_id),
+        db, "SELECT MIN(logged_at) FROM logs WHERE challenge_id = ? AND user_id = ?", (challenge_id, user_id)
     )
     return None if row is None or row[0] is None else from_db(row[0])

@@ -36,11 +36,11 @@ async def bet_counts(db: Database, guild_id: int, user_id: int) -> tuple[int, in
 
 
 async def challenge_counts(db: Database, guild_id: int, user_id: int) -> tuple[int, int]:
-    """A member's (completed, failed) over finished challenges."""
+    """A member's (completed, failed): every decided result (each mode decides members before the end)."""
     row = await db.fetchone(
         "SELECT SUM(p.result = 'succeeded') AS done, SUM(p.result = 'failed') AS failed"
         " FROM participants p JOIN challenges c ON c.id = p.challenge_id"
-        " WHERE c.guild_id = ? AND c.status = 'finished' AND p.left_at IS NULL AND p.result IS NOT NULL"
+        " WHERE c.guild_id = ? AND c.status != 'cancelled' AND p.left_at IS NULL AND p.result IS NOT NULL"
         " AND p.user_id = ?",
         (guild_id, user_id),
     )
@@ -73,12 +73,13 @@ async def ranked(
     at 10,000 members (docs/benchmarks.md, measurement 3).
     """
     params: dict[str, object] = {"guild": guild_id, "now": to_db(now), "limit": limit, "viewer": viewer_id}
-    bet_since = challenge_since = paid_since = ""
+    bet_since = challenge_since = paid_since = decided_since = ""
     if since is not None:
         params["since"] = to_db(since)
         bet_since = " AND settled_at >= :since"
         challenge_since = " AND (c.status != 'finished' OR c.finished_at >= :since)"
         paid_since = " AND verified_at >= :since"
+        decided_since = " AND p.decided_at >= :since"
     rows = await db.fetchall(
         f"""
         WITH g AS MATERIALIZED (
@@ -89,8 +90,8 @@ async def ranked(
                        0 AS owed, 0 AS paid, 0 AS overdue
                 FROM ({_BET_SIDES}) WHERE guild_id = :guild AND status = 'settled'{bet_since}
                 UNION ALL
-                SELECT p.user_id, 0, 0, c.status = 'finished' AND p.result = 'succeeded',
-                       c.status = 'finished' AND p.result = 'failed', 0, 0, 0
+                SELECT p.user_id, 0, 0, p.result IS 'succeeded'{decided_since}, p.result IS 'failed'{decided_since},
+                       0, 0, 0
                 FROM challenges c JOIN participants p ON p.challenge_id = c.id
                 WHERE c.guild_id = :guild AND c.status != 'cancelled' AND p.left_at IS NULL{challenge_since}
                 UNION ALL
@@ -148,13 +149,13 @@ async def activity_totals(
 
 
 async def successes(db: Database, guild_id: int, user_id: int) -> list[aiosqlite.Row]:
-    """Finished challenges the member completed, with what is needed for 'fastest time to a target'."""
+    """Challenges the member completed (decided, not cancelled), for 'fastest time to a target'."""
     return await db.fetchall(
         "SELECT c.*, p.reached_at,"
         " (SELECT MIN(l.logged_at) FROM logs l WHERE l.challenge_id = c.id AND l.user_id = p.user_id) AS first_log"
         " FROM participants p JOIN challenges c ON c.id = p.challenge_id"
         " WHERE c.guild_id = ? AND p.user_id = ? AND p.result = 'succeeded' AND p.reached_at IS NOT NULL"
-        " AND c.status = 'finished' AND c.target IS NOT NULL",
+        " AND c.status != 'cancelled' AND c.target IS NOT NULL",
         (guild_id, user_id),
     )
 

@@ -575,12 +575,23 @@ def test_a_member_outside_the_bet_who_is_not_an_admin_cannot_settle() -> None:
 
 @pytest.mark.parametrize("status", [BetStatus.OPEN, BetStatus.LOCKED, BetStatus.SETTLED, BetStatus.EXPIRED])
 def test_bets_can_be_voided_before_or_after_settlement(status: BetStatus) -> None:
-    check_can_void(status)
+    check_can_void(status, CAROL, True, {PROPOSER, ALICE})
 
 
 def test_voiding_twice_is_refused() -> None:
     with pytest.raises(UserError, match="already been voided"):
-        check_can_void(BetStatus.VOIDED)
+        check_can_void(BetStatus.VOIDED, CAROL, True, {PROPOSER, ALICE})
+
+
+@pytest.mark.parametrize("actor", [PROPOSER, ALICE])
+def test_an_admin_who_is_part_of_the_bet_cannot_void_it_alone(actor: int) -> None:
+    with pytest.raises(NotAllowed, match="part of this bet"):
+        check_can_void(BetStatus.SETTLED, actor, True, {PROPOSER, ALICE})
+
+
+def test_a_member_who_is_not_an_admin_cannot_void() -> None:
+    with pytest.raises(NotAllowed, match="Only an admin"):
+        check_can_void(BetStatus.LOCKED, CAROL, False, {PROPOSER, ALICE})
 
 
 # --------------------------------------------------------------------------- invariants

@@ -24,7 +24,12 @@ async def create(
     duration: str | None = "7h",
     **extra: Any,
 ) -> InteractionResult:
-    """`/challenge create` with the 2,020-pushups defaults; fails unless the bot accepted it."""
+    """`/challenge create` with the 2,020-pushups defaults; fails unless the bot accepted it.
+
+    A fixed window from now unless the test says otherwise (`clock_starts_at_first_log=None` leaves the
+    bot's default, which for a duration in each mode is a clock from each participant's first log).
+    """
+    extra.setdefault("clock_starts_at_first_log", False)
     options: dict[str, Any] = {"activity": activity, "unit": unit, "target": target, "duration": duration} | extra
     res = await emulator.invoke(member, "challenge create", **{k: v for k, v in options.items() if v is not None})
     assert not res.ephemeral, f"create was refused: {res.text}"

@@ -270,9 +270,13 @@ async def test_extend_moves_the_deadline_and_the_reminder(
     await bot_handle.advance(timedelta(hours=7))  # the old end
     assert posts(emulator, guild, "general", "is over") == []
     assert posts(emulator, guild, "general", "⏰") == []  # reminder moved to 1 h before the new end
-    await emulator.invoke(alice, "challenge log", amount="2020")  # still open
+    await emulator.invoke(alice, "challenge log", amount="1000")  # still open
     await bot_handle.advance(timedelta(hours=1))
     assert len(posts(emulator, guild, "general", "⏰")) == 1
+    await emulator.invoke(alice, "challenge log", amount="1020")  # her target: her result is decided now
+    await bot_handle.run_due()
+    assert len(posts(emulator, guild, "general", "made it:")) == 1
+    assert posts(emulator, guild, "general", "is over") == []
     await bot_handle.advance(timedelta(hours=1))
     results = posts(emulator, guild, "general", "is over")
     assert len(results) == 1 and f"Made it: {alice.mention}" in results[0].content

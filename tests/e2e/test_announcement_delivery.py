@@ -24,7 +24,15 @@ async def test_result_falls_back_to_the_challenge_channel_when_the_announcement_
     assert admin is not None and bot_member is not None
     announcements = guild.channels["announcements"]
     await emulator.invoke(admin, "admin channel", options={"channel": announcements})
-    await emulator.invoke(alice, "challenge create", activity="pushups", target="2020", unit="reps", duration="7h")
+    await emulator.invoke(
+        alice,
+        "challenge create",
+        activity="pushups",
+        target="2020",
+        unit="reps",
+        duration="7h",
+        clock_starts_at_first_log=False,
+    )
     announcements.overwrite(bot_member, deny=Permission.SEND_MESSAGES)  # someone locks the channel
     emulator.update_channel(announcements)
     await emulator.settle()
@@ -40,7 +48,15 @@ async def test_an_undeliverable_announcement_is_logged_once_not_retried_forever(
 ) -> None:
     alice, bot_member = guild.members["alice"], guild.bot_member
     assert bot_member is not None
-    await emulator.invoke(alice, "challenge create", activity="pushups", target="2020", unit="reps", duration="7h")
+    await emulator.invoke(
+        alice,
+        "challenge create",
+        activity="pushups",
+        target="2020",
+        unit="reps",
+        duration="7h",
+        clock_starts_at_first_log=False,
+    )
     general = guild.channels["general"]
     general.overwrite(bot_member, deny=Permission.SEND_MESSAGES)
     emulator.update_channel(general)

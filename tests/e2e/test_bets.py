@@ -16,13 +16,8 @@ STAKE = {"stake": "run 5 km backwards", "amount": "5", "unit": "km"}
 
 
 async def seed_challenge(emulator: DiscordEmulator, sam: Member, **extra: Any) -> InteractionResult:
-    options: dict[str, Any] = {
-        "activity": "pushups",
-        "target": "2020",
-        "unit": "reps",
-        "duration": "7h",
-        "clock_starts_at_first_log": True,
-    } | extra
+    """The seed's challenge with default options: in each mode, Sam's 7 h count from his first log."""
+    options: dict[str, Any] = {"activity": "pushups", "target": "2020", "unit": "reps", "duration": "7h"} | extra
     res = await emulator.invoke(sam, "challenge create", **options)
     assert not res.ephemeral, res.content
     return res
@@ -92,11 +87,19 @@ async def test_seed_story_through_discord(emulator: DiscordEmulator, guild: Guil
     await emulator.click(ben, message, label="Accept")
     assert f"✅ <@{ben.id}>" in message.embed_text()
 
-    await log_all(emulator, bot_handle, sam)
-    assert all(b.get("disabled") for b in message.buttons)  # locked at the first log
+    assert f"locks at <@{sam.id}>'s first log" in message.embed_text()  # the moment everyone can see
+    bot_handle.clock.advance(timedelta(hours=1))
+    await emulator.invoke(sam, "challenge log", amount="500")
+    assert all(b.get("disabled") for b in message.buttons)  # locked at his first log: his clock started
     assert "locked" in message.embed_text()
+    for chunk in ("600", "520"):
+        bot_handle.clock.advance(timedelta(hours=1))
+        await emulator.invoke(sam, "challenge log", amount=chunk)
+    assert channel_posts(emulator, guild, "is settled") == []
 
-    await bot_handle.advance(timedelta(hours=4, minutes=1))  # the 7 h clock ran out
+    bot_handle.clock.advance(timedelta(hours=1))
+    await emulator.invoke(sam, "challenge log", amount="400")  # 2,020 in 3 h: decided now, not at +7 h
+    await bot_handle.run_due()
     [post] = channel_posts(emulator, guild, "is settled")
     assert post.pinged_user_ids == {sam.id, ana.id, ben.id}
     assert f"Won: <@{sam.id}>" in post.content and f"Lost: <@{ana.id}> and <@{ben.id}>" in post.content
@@ -304,9 +307,7 @@ async def test_betting_on_a_closed_or_started_challenge_is_refused(
     sam, ana = guild.members["alice"], guild.members["bob"]
     await seed_challenge(emulator, sam)  # #1: started by a log
     await emulator.invoke(sam, "challenge log", amount="10", challenge=1)
-    await refused(
-        emulator, bot_handle, sam, "bet create", "already started", challenge=1, side="for", **STAKE, opponent=ana
-    )
+    await refused(emulator, bot_handle, sam, "bet create", "locked", challenge=1, side="for", **STAKE, opponent=ana)
     await seed_challenge(emulator, sam)  # #2: cancelled
     await emulator.invoke(sam, "challenge cancel", challenge=2)
     await refused(emulator, bot_handle, sam, "bet create", "cancelled", challenge=2, side="for", **STAKE, opponent=ana)
@@ -355,9 +356,7 @@ async def test_bet_on_a_scheduled_challenge_locks_when_it_starts(
     await bot_handle.advance(timedelta(hours=2, minutes=1))
     assert all(b.get("disabled") for b in message.buttons) and "locked" in message.embed_text()
     await refused(emulator, bot_handle, ben, "bet accept", "locked", bet=1)
-    await refused(
-        emulator, bot_handle, sam, "bet create", "already started", challenge=1, side="for", **STAKE, opponent=ben
-    )
+    await refused(emulator, bot_handle, sam, "bet create", "locked", challenge=1, side="for", **STAKE, opponent=ben)
     assert (await bet_row(bot_handle, guild))["status"] == "locked"
 
 

@@ -105,7 +105,7 @@ async def test_create_with_an_end_time_in_the_server_zone_and_without_joining(
         ({"duration": None, "end": "in 400d"}, "too long"),
         ({"start": "2020-01-01 10:00"}, "start time is in the past"),
         ({"start": "whenever"}, "can't read"),
-        ({"latest_start": "in 2h"}, "only applies"),
+        ({"latest_start": "in 2h", "clock_starts_at_first_log": False}, "only applies"),
         ({"clock_starts_at_first_log": True, "duration": None, "end": "in 5h"}, "give its length as the duration"),
         ({"clock_starts_at_first_log": True, "latest_start": "2020-01-01 10:00"}, "pick a later time"),
     ],
@@ -767,12 +767,23 @@ async def test_attempt_clock_starts_at_each_first_log(
     await emulator.invoke(bob, "challenge log", amount="30")  # bob's clock: +30 min … +90 min
     status = await emulator.invoke(alice, "challenge status")
     assert "clock ends <t:" in status.text
-    clock.advance(timedelta(minutes=41))  # +71 min: alice's hour is over, bob's is not
+    # +70 min: alice's hour is over. She is judged now, by herself, not when the last clock or the
+    # latest start runs out; bob's clock keeps running.
+    await bot_handle.advance(timedelta(minutes=40))
+    mine = posts(emulator, guild, "general", "didn't make it")
+    assert len(mine) == 1 and alice.mention in mine[0].content and "1 still going" in mine[0].content
+    assert posts(emulator, guild, "general", "is over") == []
+    clock.advance(timedelta(minutes=1))
     await refused(emulator, bot_handle, alice, "challenge log", "clock has run out", amount="40")
     res = await emulator.invoke(bob, "challenge log", amount="70")
     assert "Target reached in 41 min" in res.content  # his own clock started at his first log
-    # Everybody has started, so the result is due when the last clock runs out (+90 min), not at the end (+4 h).
-    await bot_handle.advance(timedelta(minutes=18))
+    await bot_handle.run_due()
+    [his] = posts(emulator, guild, "general", "made it:")
+    assert bob.mention in his.content and "41 min" in his.content and his.attachments  # his result, his chart
+    # Others may still join and take their full clock until the latest start (+3 h): the challenge
+    # as a whole ends at the latest start + 1 h, with one result post for everyone.
+    assert posts(emulator, guild, "general", "is over") == []
+    await bot_handle.advance(timedelta(hours=2, minutes=48))
     assert posts(emulator, guild, "general", "is over") == []
     await bot_handle.advance(timedelta(minutes=1))
     results = posts(emulator, guild, "general", "is over")

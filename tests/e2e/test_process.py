@@ -85,11 +85,17 @@ async def test_deadline_passed_while_down_is_settled_once_by_the_real_process(
     await handle.start()
     alice = guild.members["alice"]
     created = await emulator.invoke(
-        alice, "challenge create", activity="pushups", target="2020", unit="reps", duration="7h"
+        alice,
+        "challenge create",
+        activity="pushups",
+        target="2020",
+        unit="reps",
+        duration="7h",
+        clock_starts_at_first_log=False,
     )
     assert not created.ephemeral, created.text
     past.advance(timedelta(hours=2))
-    await emulator.invoke(alice, "challenge log", amount="2020")
+    await emulator.invoke(alice, "challenge log", amount="2000")
     await handle.stop()
 
     channel = guild.default_channel

@@ -102,7 +102,7 @@ async def build_world(emulator: DiscordEmulator, guild: Guild, other: Guild, han
 
     await ok(admin, "admin timezone", name="Europe/Berlin")  # typed times are read in Berlin (DST gaps)
     # #1: the seed story, finished; bet #1 settled; penalty #1 (bob) verified, #2 (carol) owed.
-    await seed_challenge(emulator, alice)
+    await seed_challenge(emulator, alice, clock_starts_at_first_log=False)  # a 7 h window that ends for all
     message = bet_message(await propose(emulator, alice, bob, carol))
     await emulator.click(bob, message, label="Accept")
     await emulator.click(carol, message, label="Accept")
@@ -365,7 +365,7 @@ CORPUS: list[Case] = [
     case("bet-on-other-servers-challenge", "alice", "bet create", NO_CHALLENGE_5, **(BET | {"challenge": 5})),
     case("bet-on-cancelled", "alice", "bet create", "was cancelled", **(BET | {"challenge": 3})),
     case("bet-on-finished", "alice", "bet create", "already over", **(BET | {"challenge": 1})),
-    case("bet-on-started", "alice", "bet create", "already started", **(BET | {"challenge": 2})),
+    case("bet-on-started", "alice", "bet create", "locked", **(BET | {"challenge": 2})),
     case("bet-on-nonexistent", "alice", "bet create", "no challenge #99", **(BET | {"challenge": 99})),
     case("bet-subject-not-in-it", "alice", "bet create", "isn't taking part", **(BET | {"subject": "bob"})),
     *times("bet-decide-at", "bob", "bet create", "decide_at", MANUAL | ABOUT, "decision time is in the past"),

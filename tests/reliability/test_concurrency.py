@@ -107,7 +107,7 @@ async def burst(
     rng = random.Random(seed)
     creator = guild.members["alice"]
     res = await emulator.invoke(
-        creator, "challenge create", activity="pushups", target="400", unit="reps", duration="2d"
+        creator, "challenge create", activity="pushups", target="800", unit="reps", duration="2d"
     )
     assert not res.ephemeral, res.text
     others = [emulator.add_member(guild, f"m{n:02d}") for n in range(PARTICIPANTS)]  # one more than fits

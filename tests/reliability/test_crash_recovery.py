@@ -54,7 +54,7 @@ async def story_with_a_missed_deadline(emulator: DiscordEmulator, guild: Guild, 
             target="2020",
             unit="reps",
             duration="7h",
-            clock_starts_at_first_log=True,
+            mode="total",  # decided at the deadline, by the timer (each mode decides at the target)
         )
         named = dict(zip(("opponent", "opponent2"), story.opponents, strict=False))
         bet = await emulator.invoke(

@@ -29,8 +29,16 @@ def manual_clock(svc: Services) -> ManualClock:
 async def seed_pushups(
     svc: Services, guild_id: int = GUILD, *, creator_id: int = SAM, **options: object
 ) -> challenge_service.ChallengeView:
-    """The seed challenge, "2,020 pushups in under 7 hours", created by Sam; `options` override."""
-    values: dict[str, object] = {"activity": "pushups", "target": "2020", "unit": "reps", "duration": "7h"}
+    """The seed challenge, "2,020 pushups in under 7 hours", created by Sam; `options` override.
+
+    A fixed 7 h window from now unless `clock_starts_at_first_log` says otherwise."""
+    values: dict[str, object] = {
+        "activity": "pushups",
+        "target": "2020",
+        "unit": "reps",
+        "duration": "7h",
+        "clock_starts_at_first_log": False,
+    }
     values.update(options)
     return await challenge_service.create(
         svc,
@@ -55,14 +63,8 @@ async def svc(tmp_path: Path) -> AsyncIterator[Services]:
 
 @pytest.fixture
 async def bet_svc(svc: Services) -> Services:
-    """`svc` with bets hooked into challenges and every deadline handler registered, as the cogs do."""
-    from bot.services import bets, challenges, penalties
+    """`svc` with bets hooked into challenges and every deadline handler registered, as the bot does."""
+    from bot.services.wiring import wire
 
-    bets.register(svc)
-    svc.timers.handle(challenges.TIMER_START, lambda t: challenges.on_start_timer(svc, t))
-    svc.timers.handle(challenges.TIMER_REMINDER, lambda t: challenges.on_reminder_timer(svc, t))
-    svc.timers.handle(challenges.TIMER_END, lambda t: challenges.on_end_timer(svc, t))
-    svc.timers.handle(bets.TIMER_DECIDE, lambda t: bets.on_decide_timer(svc, t))
-    svc.timers.handle(bets.TIMER_PENALTY_REMINDER, lambda t: penalties.on_reminder_timer(svc, t))
-    svc.timers.handle(bets.TIMER_PENALTY_DUE, lambda t: penalties.on_due_timer(svc, t))
+    wire(svc)
     return svc

@@ -63,7 +63,7 @@ async def test_log_state_reads_what_a_log_needs_from_the_running_totals(svc: Ser
         await challenge_service.log(svc, GUILD, no, who, amount)
     [empty] = await svc.db.run(store.read_log_state, GUILD, no, 4242)
     assert empty.participant_rowid is None and empty.first_log_at is None
-    assert (empty.total, empty.group_total, empty.any_log) == (0, 172, False)  # any_log: attempt clocks only
+    assert (empty.total, empty.group_total, empty.any_log) == (0, 172, True)  # any_log: the challenge's
 
     await challenge_service.undo(svc, GUILD, no, SAM)  # his 25 no longer counts
     await challenge_service.leave(svc, GUILD, no, ben)  # a member who left no longer counts for the group
