@@ -575,7 +575,7 @@ def standings(
     all_points = [p for pts in counted.points.values() for p in pts]
     combined = sum(a for _, a in all_points)
     combined_reached = _crossing(all_points, target)
-    chasing_together = target if combined_reached is None and rules.starts_at <= now else None
+    chasing_together = target if combined_reached is None else None
     together = outlook(combined, chasing_together, rules.starts_at, rules.ends_at, now)
     return Standings(
         rows=ranked,

@@ -135,7 +135,7 @@ def test_distance_paces_at_the_extremes_stay_readable() -> None:
 
 def test_counts_show_whole_numbers_per_hour_with_separators() -> None:
     assert format_rate(Decimal(62_500) / 3, STEPS) == "20,833 steps/h"
-    assert format_rate(Decimal("289.5"), REPS) == "290 reps/h"  # rounded half up, as people say it
+    assert format_rate(Decimal("288.5"), REPS) == "289 reps/h"  # rounded half up, as people say it
     assert format_rate(Decimal(1), REPS) == "1 rep/h"
     assert format_rate(Decimal("0.3"), REPS) == "<1 rep/h"
     assert format_rate(Decimal(0), REPS) == "0 reps/h"

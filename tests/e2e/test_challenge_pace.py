@@ -112,3 +112,16 @@ async def test_a_team_total_waits_for_evidence_too(
     res = await emulator.invoke(alice, "challenge status", challenge=1)
     team = team_line(res.embed["description"])
     assert "pace 510 reps/h" in team and "needs 200 reps/h" in team and "on track to finish at <t:" in team
+
+
+async def test_a_week_of_steps_shows_thousands_and_a_dated_projection(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+) -> None:
+    alice = guild.members["alice"]
+    await create(emulator, alice, activity="walk", target="700000", unit="steps", duration="7d")
+    bot_handle.clock.advance(timedelta(hours=20))
+    await emulator.invoke(alice, "challenge log", amount="100000")
+    text = await status_of(emulator, alice)
+    assert "pace 5,000 steps/h" in text
+    assert "needs 4,054 steps/h" in text  # 600,000 in the 148 h left
+    assert re.search(r"on track to finish at <t:\d+:f>", text)  # days away: with the date
