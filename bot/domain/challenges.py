@@ -542,7 +542,7 @@ def standings(
         started = counted.started[uid]
         total = sum(a for _, a in pts)
         reached_at = _crossing(pts, target)
-        chasing = target if reached_at is None and per_user_needed else None
+        chasing = target if per_user_needed else None  # a reached target is outlook's business
         ahead = outlook(total, chasing, start, end, now) if started else None
         needed = ahead.needed_per_hour if ahead else None
         if chasing is not None and not started:
@@ -575,8 +575,7 @@ def standings(
     all_points = [p for pts in counted.points.values() for p in pts]
     combined = sum(a for _, a in all_points)
     combined_reached = _crossing(all_points, target)
-    chasing_together = target if combined_reached is None else None
-    together = outlook(combined, chasing_together, rules.starts_at, rules.ends_at, now)
+    together = outlook(combined, target, rules.starts_at, rules.ends_at, now)
     return Standings(
         rows=ranked,
         total=combined,
