@@ -31,7 +31,7 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.domain.pace import needed_per_hour, projected_finish, rate_per_hour
+from bot.domain.pace import needed_per_hour, outlook
 from bot.domain.text import check_direction, is_blank
 from bot.domain.timeparse import human_duration, title_duration, ts
 from bot.domain.units import REPS, Kind, Unit, check_target, format_amount
@@ -92,10 +92,11 @@ class ParticipantStanding:
     window_end: datetime
     started: bool  # False only for attempt challenges before the first log
     start_by: datetime | None  # attempt challenges: latest moment to start, while not started
-    rate_per_hour: Decimal | None  # base units per hour so far
+    rate_per_hour: Decimal | None  # base units per hour so far; None until `pace.evidence_time`
     needed_per_hour: Decimal | None  # base units per hour needed for the rest of the window
-    projected_finish: datetime | None  # at the current rate; None without progress or when done
+    projected_finish: datetime | None  # at the current rate; None without a rate, progress, or when done
     on_track: bool | None  # projected_finish inside the window; None when there's no projection
+    projected_total: int | None = None  # at the current rate by the window's end, when not on track
 
     @property
     def reached(self) -> bool:
@@ -108,9 +109,11 @@ class Standings:
     total: int  # combined total of every participant's counted logs
     percent: float | None  # combined, of the target
     reached_at: datetime | None  # when the combined total crossed the target
-    rate_per_hour: Decimal | None  # combined
+    rate_per_hour: Decimal | None  # combined; None until `pace.evidence_time`
     needed_per_hour: Decimal | None  # combined, for the rest of the challenge window
     projected_finish: datetime | None  # combined, at the current combined rate
+    projected_total: int | None = None  # combined, by the end at that rate, when it falls short
+    on_track: bool | None = None  # combined projection inside the window; None without one
 
     def row(self, user_id: int) -> ParticipantStanding | None:
         return next((r for r in self.rows if r.user_id == user_id), None)
@@ -595,18 +598,13 @@ def standings(
         started = counted.started[uid]
         total = sum(a for _, a in pts)
         reached_at = _crossing(pts, target)
-        until = min(now, end)
-        rate = rate_per_hour(total, until - start) if started else None
-        needed: Decimal | None = None
-        projection: datetime | None = None
-        if target is not None and reached_at is None and per_user_needed:
-            if not started:
-                assert rules.attempt is not None
-                if rules.latest_start is None or now <= rules.latest_start:
-                    needed = needed_per_hour(target, rules.attempt)
-            elif now < end:
-                needed = needed_per_hour(target - total, end - now)
-                projection = projected_finish(total, target, start, now)
+        chasing = target if per_user_needed else None  # a reached target is outlook's business
+        ahead = outlook(total, chasing, start, end, now) if started else None
+        needed = ahead.needed_per_hour if ahead else None
+        if chasing is not None and not started:
+            assert rules.attempt is not None
+            if rules.latest_start is None or now <= rules.latest_start:
+                needed = needed_per_hour(chasing, rules.attempt)
         rows.append(
             ParticipantStanding(
                 user_id=uid,
@@ -619,10 +617,11 @@ def standings(
                 window_end=end,
                 started=started,
                 start_by=None if started else rules.latest_start,
-                rate_per_hour=rate,
+                rate_per_hour=ahead.rate_per_hour if ahead else None,
                 needed_per_hour=needed,
-                projected_finish=projection,
-                on_track=None if projection is None else projection < end,
+                projected_finish=ahead.projected_finish if ahead else None,
+                on_track=ahead.on_track if ahead else None,
+                projected_total=ahead.projected_total if ahead else None,
             )
         )
     rows.sort(key=lambda r: (*_sort_key(rules, r), r.user_id))
@@ -632,19 +631,17 @@ def standings(
     all_points = [p for pts in counted.points.values() for p in pts]
     combined = sum(a for _, a in all_points)
     combined_reached = _crossing(all_points, target)
-    combined_needed: Decimal | None = None
-    combined_projection: datetime | None = None
-    if target is not None and combined_reached is None and rules.starts_at <= now < rules.ends_at:
-        combined_needed = needed_per_hour(target - combined, rules.ends_at - now)
-        combined_projection = projected_finish(combined, target, rules.starts_at, now)
+    together = outlook(combined, target, rules.starts_at, rules.ends_at, now)
     return Standings(
         rows=ranked,
         total=combined,
         percent=_percent(combined, target),
         reached_at=combined_reached,
-        rate_per_hour=rate_per_hour(combined, min(now, rules.ends_at) - rules.starts_at),
-        needed_per_hour=combined_needed,
-        projected_finish=combined_projection,
+        rate_per_hour=together.rate_per_hour,
+        needed_per_hour=together.needed_per_hour,
+        projected_finish=together.projected_finish,
+        projected_total=together.projected_total,
+        on_track=together.on_track,
     )
 
 

@@ -1,14 +1,43 @@
-"""Pace and rates: time per km or mile, amounts per hour, what's needed and where it's heading."""
+"""Pace and rates: time per km or mile, amounts per hour, what's needed and where it's heading.
+
+How a running clock's outlook is worked out (`outlook`), so status is believable from the first
+log on:
+
+- **Too early to tell.** A rate is an average over the time the clock has run (from the window's
+  start, or the participant's first log on an attempt clock, up to now or the window's end). It
+  is not shown until that time reaches `evidence_time(window)`: 10 minutes, or a tenth of a
+  window shorter than 100 minutes. Before that the rate is None ("—"): 500 reps logged a few
+  seconds after the start are not a pace of 400,000 reps/h. The first log on an attempt clock
+  counts in full although its work came before the clock started, so this wait also keeps that
+  log from making the first minutes look superhuman.
+- **Needed** is what is left over the time left (from now, or from the start when it's still
+  ahead); it needs no evidence, so it shows from the start. None when nothing is left to do
+  or no time is left.
+- **Projection** only when the rate shows, something was logged, the target isn't reached yet
+  and the window is still open: the finish at the average rate so far (`projected_finish`,
+  never before now). `on_track` is True when that finish lies inside the half-open window,
+  otherwise False and `projected_total` says what the same rate gives by the end. Never "on
+  track" on no evidence: without a projection `on_track` is None.
+
+How a rate is shown (`format_rate`), in the unit that suits the activity: distances as a pace
+per km (per mile when the challenge counts miles), `6:30 min/km`; counts as whole numbers per
+hour with thousands separators, `20,833 steps/h`; durations as whole minutes per hour, `12 min/h`
+(seconds below a minute an hour, `45 s/h`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 
-from bot.domain.units import Kind, Unit, format_number
+from bot.domain.units import KM, MI, Kind, Unit
 from bot.errors import UserError
 
 _US_PER_HOUR = 3_600_000_000
+MIN_EVIDENCE = timedelta(minutes=10)  # a clock must run this long before its rate is shown ...
+EVIDENCE_SHARE = 10  # ... or a tenth of a shorter window
+SLOWEST_PACE = timedelta(hours=24)  # per km or mi; slower is shown as "over 24 h/km"
 
 
 def _micros(td: timedelta) -> int:
@@ -81,11 +110,44 @@ def projected_finish(total_base: int, target_base: int, started_at: datetime, no
 
 
 def format_rate(rate_base_per_hour: Decimal, unit: Unit) -> str:
-    """`288 reps/h`, `5.45 km/h`, `30 min/h`."""
+    """A rate as members say it, in the unit that suits the activity (see the module docstring).
+
+    `6:30 min/km`, `17:42 min/mi`, `290 reps/h`, `20,833 steps/h`, `12 min/h`, `45 s/h`.
+    """
+    if unit.kind is Kind.DISTANCE:
+        return _format_distance_rate(rate_base_per_hour, MI if unit == MI else KM)
+    if unit.kind is Kind.DURATION:
+        return _format_duration_rate(rate_base_per_hour)
+    whole = _whole(rate_base_per_hour / unit.base_per_unit)
+    if whole == 0 and rate_base_per_hour > 0:
+        return f"<1 {unit.display_symbol(one=True)}/h"
+    return f"{whole:,} {unit.display_symbol(one=whole == 1)}/h"
+
+
+def _whole(value: Decimal) -> int:
     with localcontext() as ctx:
-        ctx.prec = 28
-        value = rate_base_per_hour / unit.base_per_unit
-    return f"{format_number(value)} {unit.symbol}/h"
+        ctx.prec = 60
+        return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _format_distance_rate(rate_base_per_hour: Decimal, per: Unit) -> str:
+    if rate_base_per_hour <= 0:
+        return f"— min/{per.symbol}"
+    pace = pace_from_rate(rate_base_per_hour, per)
+    if pace is None or pace > SLOWEST_PACE:
+        return f"over {SLOWEST_PACE // timedelta(hours=1)} h/{per.symbol}"
+    if round(pace.total_seconds()) < 1:
+        return f"<0:01 min/{per.symbol}"
+    return format_pace(pace, per)
+
+
+def _format_duration_rate(ms_per_hour: Decimal) -> str:
+    if ms_per_hour >= 60_000:
+        return f"{_whole(ms_per_hour / 60_000):,} min/h"
+    seconds = _whole(ms_per_hour / 1_000)
+    if seconds >= 1:
+        return f"{seconds} s/h"
+    return "<1 s/h" if ms_per_hour > 0 else "0 min/h"
 
 
 def pace_from_rate(rate_base_per_hour: Decimal, per: Unit) -> timedelta | None:
@@ -99,3 +161,40 @@ def pace_from_rate(rate_base_per_hour: Decimal, per: Unit) -> timedelta | None:
             return timedelta(microseconds=int(us.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)))
         except OverflowError:
             return None
+
+
+def evidence_time(window: timedelta) -> timedelta:
+    """How long a clock must have run before its average rate is shown: 10 minutes, or a tenth
+    of a window shorter than 100 minutes."""
+    return min(MIN_EVIDENCE, window / EVIDENCE_SHARE)
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """Where a clock running over `[start, end)` stands and where it's heading (module docstring)."""
+
+    rate_per_hour: Decimal | None  # average so far; None while it's too early to tell
+    needed_per_hour: Decimal | None  # for the rest of the window; None when done or out of time
+    projected_finish: datetime | None  # at the average rate; never before now
+    projected_total: int | None  # what the average rate gives by the end, when it falls short
+    on_track: bool | None  # None without a projection
+
+
+def outlook(total_base: int, target_base: int | None, start: datetime, end: datetime, now: datetime) -> Outlook:
+    """The rate, what's needed and the projection at `now` for `total_base` done over `[start, end)`.
+
+    `target_base` None (no target, or none to chase any more) gives the rate only.
+    """
+    elapsed = min(now, end) - start
+    enough = elapsed > timedelta(0) and elapsed >= evidence_time(end - start)
+    rate = rate_per_hour(total_base, elapsed) if enough else None
+    if target_base is None or total_base >= target_base or now >= end:
+        return Outlook(rate, None, None, None, None)
+    needed = needed_per_hour(target_base - total_base, end - max(now, start))
+    if rate is None or total_base <= 0:
+        return Outlook(rate, needed, None, None, None)
+    finish = projected_finish(total_base, target_base, start, now)
+    if finish is not None and finish < end:
+        return Outlook(rate, needed, finish, None, True)
+    by_end = total_base + total_base * _micros(end - now) // _micros(elapsed)
+    return Outlook(rate, needed, finish, by_end, False)

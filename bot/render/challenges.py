@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 import discord
 
@@ -11,7 +12,7 @@ from bot.domain.bets import LockTrigger, lock_trigger
 from bot.domain.challenges import Mode, ParticipantStanding
 from bot.domain.pace import format_rate
 from bot.domain.timeparse import human_duration, ts
-from bot.domain.units import format_amount
+from bot.domain.units import Unit, format_amount
 from bot.render.limits import EMBED_DESCRIPTION_MAX, chunk_lines, paged_embeds, truncate
 from bot.render.message import Outgoing
 from bot.services.challenges import ChallengeView, LogResult
@@ -68,6 +69,25 @@ def bets_line(view: ChallengeView) -> str | None:
     return "🎲 Bets lock at the first log."
 
 
+def pace_text(rate_per_hour: Decimal | None, unit: Unit) -> str:
+    """`pace 6:30 min/km`, `pace 290 reps/h`; a dash until the clock has run long enough to tell."""
+    if rate_per_hour is None:
+        return "pace — (too early to tell)"
+    return f"pace {format_rate(rate_per_hour, unit)}"
+
+
+def projection_text(
+    view: ChallengeView, on_track: bool | None, finish: datetime | None, by_end: int | None
+) -> list[str]:
+    """`on track to finish at <t:…:t>` or `at this pace: 1,850 reps by the end`; nothing without evidence."""
+    if on_track and finish is not None:
+        style = "t" if finish - view.now < timedelta(hours=12) else "f"
+        return [f"on track to finish at {ts(finish, style)}"]
+    if on_track is False and by_end is not None:
+        return [f"at this pace: {format_amount(by_end, view.rules.unit)} by the end"]
+    return []
+
+
 def _standing_line(view: ChallengeView, row: ParticipantStanding) -> str:
     rules = view.rules
     unit = rules.unit
@@ -86,13 +106,11 @@ def _standing_line(view: ChallengeView, row: ParticipantStanding) -> str:
     elif not row.started:
         details.append("not started yet")
     elif view.row.status == "active":
-        if row.rate_per_hour is not None:
-            details.append(f"pace {format_rate(row.rate_per_hour, unit)}")
+        details.append(pace_text(row.rate_per_hour, unit))
         if row.needed_per_hour is not None and rules.mode is Mode.EACH:
             details.append(f"needs {format_rate(row.needed_per_hour, unit)}")
-        if row.projected_finish is not None and rules.mode is Mode.EACH:
-            verdict = "on track" if row.on_track else "behind"
-            details.append(f"projected {ts(row.projected_finish, 't')} ({verdict})")
+        if rules.mode is Mode.EACH:
+            details.extend(projection_text(view, row.on_track, row.projected_finish, row.projected_total))
         if rules.attempt is not None:
             details.append(f"clock ends {ts(row.window_end)}")
     return head + (("\n   " + " · ".join(details)) if details else "")
@@ -110,13 +128,12 @@ def challenge_embed(view: ChallengeView, *, heading: str | None = None) -> disco
             f"Team total: {progress_bar(pct)} {format_amount(board.total, rules.unit)} of "
             f"{format_amount(rules.target, rules.unit)} ({pct:.0f} %)"
         )
-        if view.row.status == "active" and board.rate_per_hour is not None:
-            extra = f"pace {format_rate(board.rate_per_hour, rules.unit)}"
+        if view.row.status == "active":
+            extra = [pace_text(board.rate_per_hour, rules.unit)]
             if board.needed_per_hour is not None:
-                extra += f" · needs {format_rate(board.needed_per_hour, rules.unit)}"
-            if board.projected_finish is not None:
-                extra += f" · projected {ts(board.projected_finish, 't')}"
-            lines.append(extra)
+                extra.append(f"needs {format_rate(board.needed_per_hour, rules.unit)}")
+            extra.extend(projection_text(view, board.on_track, board.projected_finish, board.projected_total))
+            lines.append(" · ".join(extra))
     elif rules.target is not None:
         lines.append(f"Target: **{format_amount(rules.target, rules.unit)}** each")
     bets = bets_line(view)

@@ -397,7 +397,7 @@ async def test_status_shows_bars_sorted_pace_and_time_left(
     text = embed["description"]
     assert text.index(bob.mention) < text.index(alice.mention) < text.index(carol.mention)
     assert "▰▰▰▱▱▱▱▱▱▱▱▱ 505 reps (25 %)" in text
-    assert "pace 505 reps/h" in text and "needs" in text and "projected <t:" in text
+    assert "pace 505 reps/h" in text and "needs" in text and "on track to finish at <t:" in text
     assert f"{carol.mention} ▱▱▱▱▱▱▱▱▱▱▱▱ 0 reps (0 %)" in text
     assert "Time left: ends <t:" in text and ":R>" in text
 
