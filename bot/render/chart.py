@@ -362,8 +362,6 @@ def _elapsed_ticks(length: float, step: int) -> Axis:
 def _clock_axis(start: datetime, end: datetime, tz: tzinfo) -> Axis:
     """Local clock time over [start, end]: x is seconds since `start`; labels never repeat."""
     zone = getattr(tz, "key", None) or start.astimezone(tz).tzname() or "UTC"
-    first_day = start.astimezone(tz).date()
-    several_days = (end - timedelta(microseconds=1)).astimezone(tz).date() != first_day
     candidates: list[tuple[str, int]] = [
         *(("s", s) for s in _ELAPSED_STEPS),
         *(("d", d) for d in _DAY_STEPS[:6]),
@@ -373,7 +371,7 @@ def _clock_axis(start: datetime, end: datetime, tz: tzinfo) -> Axis:
     for kind, step in candidates:
         ticks = _clock_ticks(start, end, tz, kind, step)
         if len(ticks) <= MAX_X_TICKS:
-            axis = _clock_labels(start, end, tz, kind, step, ticks, zone, several_days)
+            axis = _clock_labels(start, end, tz, kind, step, ticks, zone)
             if _fits(axis.labels):
                 break
     return axis
@@ -387,17 +385,16 @@ def _clock_labels(
     step: int,
     ticks: list[datetime],
     zone: str,
-    several_days: bool,
 ) -> Axis:
     local = [t.astimezone(tz) for t in ticks]
     if kind == "s":
         clock = "%H:%M:%S" if step < 60 else "%H:%M"
-        if several_days:
+        if len({t.date() for t in local}) > 1:  # the same time on two days: say which day
             labels = [f"{t.strftime(clock)}\n{t.day} {t:%b}" for t in local]
             title = f"time ({zone})"
         else:
             labels = [t.strftime(clock) for t in local]
-            day = start.astimezone(tz)
+            day = local[0] if local else start.astimezone(tz)
             title = f"{day:%a} {day.day} {day:%b %Y} ({zone})"
     elif kind == "d":
         labels = [f"{t.day} {t:%b}" for t in local]
@@ -441,7 +438,7 @@ def _clock_ticks(start: datetime, end: datetime, tz: tzinfo, kind: str, step: in
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     ticks: list[datetime] = []
     for wall in walls:
-        instant = wall.replace(tzinfo=tz)
+        instant = wall.replace(tzinfo=tz).astimezone(UTC)  # via UTC: astimezone(tz) on a tz time is a no-op
         if instant.astimezone(tz).replace(tzinfo=None) != wall:
             continue  # in a DST gap: that wall time does not exist
         if start <= instant <= end and instant not in ticks:

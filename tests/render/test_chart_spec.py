@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.domain import challenges as rules_mod
@@ -266,10 +266,18 @@ def test_the_night_the_clocks_go_back_shows_no_hour_twice() -> None:
     assert_readable_ticks(spec)
 
 
+def test_the_night_the_clocks_go_forward_skips_the_missing_hour() -> None:
+    start = datetime(2026, 3, 28, 23, 0, tzinfo=UTC)  # 00:00 CET; 02:00 CET does not happen, it is 03:00 CEST
+    axis = chart_module._clock_axis(start, start + 10 * H, BERLIN)
+    assert axis.labels == ("00:00", "04:00", "06:00", "08:00", "10:00")  # every 2 h, no odd "03:00"
+    assert axis.ticks[1] == 3 * 3600  # 04:00 CEST is 3 real hours after midnight CET
+
+
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kathmandu", "Australia/Lord_Howe", "Pacific/Chatham"]
 
 
 @settings(max_examples=150, deadline=None)
+@example(start_offset=0, length=24 * 3600, zone="UTC")  # midnight to midnight: 00:00 twice, on two days
 @given(
     start_offset=st.integers(0, 400 * 24 * 3600),
     length=st.integers(60, 366 * 24 * 3600),
