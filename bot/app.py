@@ -72,6 +72,7 @@ class FitbetBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         faults.arm(self.settings.test_crash_at)
+        self.charts.start()  # the chart workers load matplotlib now, not when the first result is due
         db = await Database.open(self.settings.database_path)
         try:
             applied = await db.migrate()

@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.domain import challenges as rules_mod
 from bot.domain.units import format_amount, unit_choices
 from bot.render import challenges as render
-from bot.render.chart import ProgressChart, Series
+from bot.render.chart import Member, ProgressChart
 from bot.render.limits import CHOICE_NAME_MAX, truncate
 from bot.render.message import Outgoing
 from bot.services import challenges as service
@@ -282,25 +282,18 @@ class Challenges(commands.Cog):
         svc = self.bot.svc
         logs = await store.logs(svc.db, view.row.id)
         entries = [rules_mod.LogEntry(log.user_id, log.amount, log.logged_at) for log in logs]
-        series_by_user = rules_mod.progress_series(view.rules, ids, entries, min(view.now, view.row.ends_at))
-        unit = view.rules.unit
+        rows = {r.user_id: r for r in view.standings.rows}
+        started = {uid: r.window_start for uid, r in rows.items() if r.started}  # clocks as the result saw them
+        series = rules_mod.progress_series(view.rules, ids, entries, min(view.now, view.row.ends_at), started)
         names = await self._names(view.row.guild_id, ids)
-        series = [
-            Series(names.get(uid, str(uid)), [(t, float(v) / unit.base_per_unit) for t, v in pts])
-            for uid, pts in series_by_user.items()
-        ]
-        target = None if view.rules.target is None else view.rules.target / unit.base_per_unit
-        return await self.bot.charts.render(
-            ProgressChart(
-                view.title,
-                series,
-                view.rules.starts_at,
-                view.rules.ends_at,
-                target,
-                unit.symbol,
-                ZoneInfo(view.tz_name),
+        members = [
+            Member(
+                names.get(uid, str(uid)), series[uid], (rows[uid].window_start, rows[uid].window_end), rows[uid].started
             )
-        )
+            for uid in ids
+            if uid in rows
+        ]
+        return await self.bot.charts.render(ProgressChart(view.title, view.rules, members, ZoneInfo(view.tz_name)))
 
     async def _names(self, gid: int, ids: list[int]) -> dict[int, str]:
         guild = self.bot.get_guild(gid)

@@ -605,21 +605,21 @@ async def test_member_text_never_pings_everyone_or_roles(
 
 
 @pytest.fixture
-def legends(bot_handle: BotHandle, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """The legend of every result chart the bot draws (names of the participants' lines)."""
-    drawn: list[list[str]] = []
-    real_chart = chart_module.progress_chart  # in-process bots draw in a thread (chart_processes=0)
+def charts(bot_handle: BotHandle, monkeypatch: pytest.MonkeyPatch) -> list[chart_module.ChartSpec]:
+    """Every result chart the bot draws, as the spec of what the image shows."""
+    drawn: list[chart_module.ChartSpec] = []
+    real_draw = chart_module.draw  # in-process bots draw in a thread (chart_processes=0)
 
-    def spy_chart(chart: chart_module.ProgressChart) -> bytes:
-        drawn.append([s.label for s in chart.series])
-        return real_chart(chart)
+    def spy_draw(spec: chart_module.ChartSpec) -> bytes:
+        drawn.append(spec)
+        return real_draw(spec)
 
-    monkeypatch.setattr(chart_module, "progress_chart", spy_chart)
+    monkeypatch.setattr(chart_module, "draw", spy_draw)
     return drawn
 
 
 async def test_2020_pushups_milestones_then_exactly_one_result_with_chart(
-    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle, legends: list[list[str]]
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle, charts: list[chart_module.ChartSpec]
 ) -> None:
     alice, bob = guild.members["alice"], guild.members["bob"]
     clock = bot_handle.clock
@@ -654,7 +654,8 @@ async def test_2020_pushups_milestones_then_exactly_one_result_with_chart(
     chart = result.attachments[0]
     assert chart.filename == "challenge-1.png" and chart.data.startswith(PNG_MAGIC)
     assert result.embeds[0]["image"]["url"] == "attachment://challenge-1.png"
-    assert legends == [["alice", "bob"]]  # the chart's legend names the members
+    assert [c.legend for c in charts] == [("target 2,020 reps", "alice — 2,020 reps", "bob — 200 reps")]
+    assert charts[0].x.high == 7 * 3600 and charts[0].line("alice").ys[-1] == 2020
     assert (await challenge_row(bot_handle, guild, 1))["status"] == "finished"
 
     # Never again: more timer runs, a later clock, a restart.
@@ -666,7 +667,7 @@ async def test_2020_pushups_milestones_then_exactly_one_result_with_chart(
 
 
 async def test_result_names_a_member_who_left_the_server_without_failing(
-    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle, legends: list[list[str]]
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle, charts: list[chart_module.ChartSpec]
 ) -> None:
     alice, carol = guild.members["alice"], guild.members["carol"]
     await create(emulator, alice, target="100", duration="1h")
@@ -677,7 +678,9 @@ async def test_result_names_a_member_who_left_the_server_without_failing(
     results = posts(emulator, guild, "general", "is over")
     assert len(results) == 1 and results[0].attachments
     assert f"✅ Made it: {carol.mention}" in results[0].content
-    assert legends == [["alice", f"member {str(carol.id)[-4:]}"]]
+    assert [c.legend for c in charts] == [
+        ("target 100 reps", "alice — 0 reps", f"member {str(carol.id)[-4:]} — 100 reps")
+    ]
 
 
 async def test_result_is_posted_once_after_the_bot_was_down_at_the_deadline(
@@ -698,6 +701,83 @@ async def test_result_is_posted_once_after_the_bot_was_down_at_the_deadline(
     assert len(posts(emulator, guild, "general", "is over")) == 1
     status = await emulator.invoke(alice, "challenge status", challenge=1)
     assert "finished" in status.embed["footer"]["text"]
+
+
+async def test_an_attempt_clock_result_chart_puts_each_member_on_their_own_clock(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle, charts: list[chart_module.ChartSpec]
+) -> None:
+    alice, bob = guild.members["alice"], guild.members["bob"]
+    await create(emulator, alice, target="100", duration="1h", clock_starts_at_first_log=True, latest_start="in 3h")
+    await emulator.invoke(bob, "challenge join", challenge=1)
+    bot_handle.clock.advance(timedelta(minutes=10))
+    await emulator.invoke(alice, "challenge log", amount="60")  # alice's hour: +10 min … +70 min
+    bot_handle.clock.advance(timedelta(minutes=100))
+    await emulator.invoke(bob, "challenge log", amount="30")  # bob's hour: +110 min … +170 min
+    bot_handle.clock.advance(timedelta(minutes=40))
+    await emulator.invoke(bob, "challenge log", amount="80")
+    await bot_handle.advance(timedelta(hours=3))
+    results = posts(emulator, guild, "general", "is over")
+    assert results and all(r.attachments[0].data.startswith(PNG_MAGIC) for r in results)
+    assert charts
+    for spec in charts:  # one hour since each member's own first log, not the 4-hour window
+        assert (spec.x.low, spec.x.high) == (0, 3600)
+        assert spec.x.title == "minutes since each member's first log"
+    lines = {line.label: list(zip(line.xs, line.ys, strict=True)) for spec in charts for line in spec.lines}
+    assert (0, 60) in lines["alice — 60 reps"]  # her first log at the start of her own clock
+    assert (0, 30) in lines["bob — 110 reps"] and (40 * 60, 110) in lines["bob — 110 reps"]
+    assert lines["alice — 60 reps"][-1] == (3600, 60) and lines["bob — 110 reps"][-1] == (3600, 110)  # both 1 h
+
+
+async def test_a_total_mode_result_chart_shows_the_combined_total_against_the_target(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle, charts: list[chart_module.ChartSpec]
+) -> None:
+    alice, bob = guild.members["alice"], guild.members["bob"]
+    await create(emulator, alice, target="100", duration="1h", mode="total")
+    await emulator.invoke(bob, "challenge join", challenge=1)
+    bot_handle.clock.advance(timedelta(minutes=10))
+    await emulator.invoke(alice, "challenge log", amount="60")
+    bot_handle.clock.advance(timedelta(minutes=10))
+    await emulator.invoke(bob, "challenge log", amount="50")
+    await bot_handle.advance(timedelta(hours=1))
+    results = posts(emulator, guild, "general", "is over")
+    assert len(results) == 1 and "Made it" in results[0].content and results[0].attachments
+    (spec,) = charts
+    assert spec.legend == ("target 100 reps", "together — 110 reps", "alice — 60 reps", "bob — 50 reps")
+    together = spec.line("together")
+    assert together.ys[-1] == 110 > spec.line("target").ys[0]
+    assert (20 * 60, 110) in zip(together.xs, together.ys, strict=True)  # the moment the team got there
+
+
+async def test_a_result_whose_chart_cannot_be_drawn_is_posted_without_it(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(spec: chart_module.ChartSpec) -> bytes:
+        raise RuntimeError("matplotlib is broken")
+
+    monkeypatch.setattr(chart_module, "draw", broken)
+    alice = guild.members["alice"]
+    await create(emulator, alice, target="100", duration="1h")
+    await emulator.invoke(alice, "challenge log", amount="100")
+    await bot_handle.advance(timedelta(hours=1))
+    results = posts(emulator, guild, "general", "is over")
+    assert len(results) == 1 and f"✅ Made it: {alice.mention}" in results[0].content
+    assert results[0].attachments == [] and "image" not in results[0].embeds[0]
+    await bot_handle.advance(timedelta(minutes=5))
+    assert len(posts(emulator, guild, "general", "is over")) == 1  # delivered, not retried
+
+
+@pytest.mark.parametrize("bot_settings", [{"chart_processes": 1}])
+async def test_chart_workers_start_with_the_bot_not_with_the_first_result(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+) -> None:
+    pool = bot_handle.bot.charts._pool
+    assert pool is not None and len(pool._processes) == 1  # running before any chart was asked for
+    alice = guild.members["alice"]
+    await create(emulator, alice, target="100", duration="1h")
+    await emulator.invoke(alice, "challenge log", amount="100")
+    await bot_handle.advance(timedelta(hours=1))
+    results = posts(emulator, guild, "general", "is over")
+    assert len(results) == 1 and results[0].attachments[0].data.startswith(PNG_MAGIC)
 
 
 async def test_reminder_one_hour_before_the_end(emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle) -> None:
