@@ -2,8 +2,9 @@
 
     python -m tests.demo        (or: make demo)
 
-Sam bets he can do 2,020 pushups in under 7 hours; Ana and Ben bet he can't. He makes it, so
-both owe a 5 km backwards run; each runs it in 55:00 and Sam verifies. No network, no token:
+Sam bets he can do 2,020 pushups in under 7 hours; Ana and Ben bet he can't. All with default
+options: his 7 hours start at his first log, so the bet is made and accepted first and locks when
+he starts. He makes it, so both owe a 5 km backwards run; each runs it in 55:00 and Sam verifies. No network, no token:
 the bot talks to a local emulator and time is moved by hand.
 """
 
@@ -91,16 +92,10 @@ async def play(out: Any = sys.stdout) -> DiscordEmulator:
             handle = BotHandle(emulator, Path(folder) / "fitbet.db", clock=clock)
             await handle.start()
             try:
-                t.action(sam, "/challenge create pushups 2020 reps 7h, clock starts at my first log")
+                t.action(sam, "/challenge create pushups 2020 reps 7h")
                 t.reply(
                     await emulator.invoke(
-                        sam,
-                        "challenge create",
-                        activity="pushups",
-                        target="2020",
-                        unit="reps",
-                        duration="7h",
-                        clock_starts_at_first_log=True,
+                        sam, "challenge create", activity="pushups", target="2020", unit="reps", duration="7h"
                     )
                 )
                 t.action(sam, "/bet create on #1: I make it; @ana and @ben owe “run 5 km backwards”")
@@ -120,12 +115,11 @@ async def play(out: Any = sys.stdout) -> DiscordEmulator:
                 for member in (ana, ben):
                     t.action(member, "presses Accept")
                     t.reply(await emulator.click(member, bet.message, label="Accept"))
+                clock.advance(timedelta(minutes=30))
                 for chunk in ("500", "600", "520", "400"):
-                    clock.advance(timedelta(minutes=70))
                     t.action(sam, f"/challenge log {chunk}")
                     t.reply(await emulator.invoke(sam, "challenge log", amount=chunk))
-                clock.advance(timedelta(hours=4))
-                t.say(f"\n[{clock.now():%a %H:%M}] … Sam's 7 hours are up")
+                    clock.advance(timedelta(minutes=70))
                 await handle.run_due()
                 t.channel()
                 for number, member in ((1, ana), (2, ben)):

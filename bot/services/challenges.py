@@ -360,7 +360,8 @@ async def log(
             at=entry.logged_at,
             first_log_at=state.first_log_at,
         )
-        if progress.milestone is not None:
+        # In each mode the member's own result post says "made it" (see judge_member): no 100 % milestone too.
+        if progress.milestone is not None and not (rules.mode is Mode.EACH and progress.reached_now):
             total_mode = rules.mode is Mode.TOTAL
             kind = (ANN_TOTAL_MILESTONE if total_mode else ANN_MILESTONE).format(mark=progress.milestone)
             ref = row.id if total_mode else state.participant_rowid
@@ -627,23 +628,29 @@ async def judge_member(
     if not await store.record_result(conn, row.id, user_id, result.succeeded, result.reached_at, result.total, now):
         return False
     await timers.cancel(conn, TIMER_CLOCK_END, me.rowid, now)
-    for hook in svc.on_member_judged:
-        await hook(conn, row, result, now)
-    if not await _finish_if_all_judged(svc, conn, row, now):
-        settings = await svc.guild_settings(row.guild_id)
+    settings = await svc.guild_settings(row.guild_id)
+    if not await _can_finish_early(conn, row, now):  # the member's result first, then what follows from it
         channel = settings.announce_channel(row.channel_id)
         await announcements.queue(conn, row.guild_id, ANN_MEMBER_RESULT, me.rowid, channel, now)
+    for hook in svc.on_member_judged:
+        await hook(conn, row, result, now)
+    await _finish_if_all_judged(svc, conn, row, now)
     return True
 
 
-async def _finish_if_all_judged(svc: Services, conn: aiosqlite.Connection, row: ChallengeRow, now: datetime) -> bool:
-    """Each mode: finish before the end once every participant has a result and nobody can join any more
-    (attempt clocks after the latest start). Until then members can still join and take their full clock."""
+async def _can_finish_early(conn: aiosqlite.Connection, row: ChallengeRow, now: datetime) -> bool:
+    """Each mode: a challenge is over before its end once every participant has a result and nobody can
+    join any more (attempt clocks after the latest start). Until then members can still join and take
+    their full clock."""
     rules = rules_of(row)
     if rules.mode is not Mode.EACH or rules.latest_start is None or now <= rules.latest_start:
         return False
     people = await store.participants(conn, row.id)
-    if not people or any(p.result is None for p in people):
+    return bool(people) and all(p.result is not None for p in people)
+
+
+async def _finish_if_all_judged(svc: Services, conn: aiosqlite.Connection, row: ChallengeRow, now: datetime) -> bool:
+    if not await _can_finish_early(conn, row, now):
         return False
     fresh = await store.get(conn, row.id)
     return fresh is not None and await _finish(svc, conn, fresh, now)

@@ -128,7 +128,8 @@ async def test_channel_sets_where_announcements_and_results_go(
     await create(emulator, alice)  # in #general
     assert len(posts(emulator, guild, "announcements", f"New challenge by {alice.mention}")) == 1
     await emulator.invoke(alice, "challenge log", amount="2020")
-    assert len(posts(emulator, guild, "announcements", "reached the target")) == 1
+    await bot_handle.run_due()
+    assert len(posts(emulator, guild, "announcements", "made it:")) == 1
     await bot_handle.advance(timedelta(hours=7))
     results = posts(emulator, guild, "announcements", "is over")
     assert len(results) == 1 and results[0].attachments

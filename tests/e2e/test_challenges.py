@@ -637,9 +637,11 @@ async def test_2020_pushups_milestones_then_exactly_one_result_with_chart(
     clock.advance(timedelta(hours=4, minutes=11))
     res = await emulator.invoke(alice, "challenge log", amount="920")  # exactly 2,020 at 6 h 41 min
     assert "now 2,020 reps (100 %)" in res.content and "Target reached in 6 h 41 min" in res.content
-    full = posts(emulator, guild, "general", "reached the target")
-    assert len(full) == 1
-    assert full[0].content.startswith(f"🎉 {alice.mention} reached the target of 2,020 reps in 6 h 41 min")
+    await bot_handle.run_due()
+    full = posts(emulator, guild, "general", "made it:")  # her own result, decided now: no 100 % milestone too
+    assert len(full) == 1 and posts(emulator, guild, "general", "reached the target") == []
+    assert full[0].content.startswith(f"✅ {alice.mention} made it: 2,020 reps in 6 h 41 min")
+    assert "1 still going" in full[0].content and full[0].pinged_user_ids == {alice.id}
     assert len(posts(emulator, guild, "general", "is 50 % of the way")) == 1  # not repeated
 
     clock.advance(timedelta(minutes=19))  # exactly the deadline
@@ -654,8 +656,11 @@ async def test_2020_pushups_milestones_then_exactly_one_result_with_chart(
     chart = result.attachments[0]
     assert chart.filename == "challenge-1.png" and chart.data.startswith(PNG_MAGIC)
     assert result.embeds[0]["image"]["url"] == "attachment://challenge-1.png"
-    assert [c.legend for c in charts] == [("target 2,020 reps", "alice — 2,020 reps", "bob — 200 reps")]
-    assert charts[0].x.high == 7 * 3600 and charts[0].line("alice").ys[-1] == 2020
+    assert [c.legend for c in charts] == [
+        ("target 2,020 reps", "alice — 2,020 reps"),  # with her own result
+        ("target 2,020 reps", "alice — 2,020 reps", "bob — 200 reps"),  # with everyone's
+    ]
+    assert charts[1].x.high == 7 * 3600 and charts[1].line("alice").ys[-1] == 2020
     assert (await challenge_row(bot_handle, guild, 1))["status"] == "finished"
 
     # Never again: more timer runs, a later clock, a restart.
@@ -663,7 +668,7 @@ async def test_2020_pushups_milestones_then_exactly_one_result_with_chart(
     await bot_handle.restart()
     await bot_handle.advance(timedelta(days=1))
     assert len(posts(emulator, guild, "general", "is over")) == 1
-    assert len(posts(emulator, guild, "general", "reached the target")) == 1
+    assert len(posts(emulator, guild, "general", "made it:")) == 1
 
 
 async def test_result_names_a_member_who_left_the_server_without_failing(
@@ -678,9 +683,11 @@ async def test_result_names_a_member_who_left_the_server_without_failing(
     results = posts(emulator, guild, "general", "is over")
     assert len(results) == 1 and results[0].attachments
     assert f"✅ Made it: {carol.mention}" in results[0].content
-    assert [c.legend for c in charts] == [
-        ("target 100 reps", "alice — 0 reps", f"member {str(carol.id)[-4:]} — 100 reps")
-    ]
+    assert [c.legend for c in charts][-1] == (
+        "target 100 reps",
+        "alice — 0 reps",
+        f"member {str(carol.id)[-4:]} — 100 reps",
+    )
 
 
 async def test_result_is_posted_once_after_the_bot_was_down_at_the_deadline(

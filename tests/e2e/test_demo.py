@@ -12,10 +12,13 @@ async def test_demo_plays_the_seed_story_from_challenge_to_verified_penalties() 
     emulator = await play(out)
     transcript = out.getvalue()
     assert "2,020 pushups in under 7 hours" in transcript
+    assert "/challenge create pushups 2020 reps 7h\n" in transcript  # default options
+    assert "locks at @sam's first log" in transcript
     assert "Target reached in 3 h 30 min" in transcript
+    assert "@sam made it: 2,020 reps in 3 h 30 min" in transcript
     assert "Lost: @ana and @ben" in transcript
     assert transcript.count("5 km in 55 min · 11:00 min/km") >= 4  # two submissions, two verifications
     assert transcript.count("Debt paid!") == 2
     assert "Tip:" in transcript and "calves" in transcript
-    assert "📎 challenge-1.png" in transcript
+    assert "📎 challenge-1-" in transcript  # his result's chart
     assert emulator.violations == []
