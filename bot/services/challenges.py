@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
@@ -14,6 +14,7 @@ import aiosqlite
 from bot import faults
 from bot.domain import challenges as rules_mod
 from bot.domain.challenges import ChallengeRules, ChallengeStatus, LogEntry, Mode, Standings
+from bot.domain.proof import ProofRef
 from bot.domain.text import optional_text
 from bot.domain.timeparse import parse_duration, parse_local_datetime
 from bot.domain.units import (
@@ -47,6 +48,7 @@ T = TypeVar("T")
 
 MAX_NOTE_CHARS = 200
 MAX_PARTICIPANTS = 50
+STATUS_PROOFS = 5  # latest proof photos linked from /challenge status
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class ChallengeView:
     now: datetime
     tz_name: str
     corrected_logs: int = 0
+    proof_logs: tuple[LogRow, ...] = ()  # the latest logs with a kept proof photo (only /challenge status)
 
     @property
     def status(self) -> ChallengeStatus:
@@ -301,7 +304,7 @@ async def log(
     amount: str,
     unit: str | None = None,
     note: str | None = None,
-    proof_url: str | None = None,
+    proof: ProofRef | None = None,
 ) -> LogResult:
     now = svc.now()
     settings = await svc.guild_settings(guild_id)
@@ -328,7 +331,7 @@ async def log(
         if rules.attempt is not None and state.first_log_at is None and not hooks_follow:
             raise _AttemptStarts  # this log starts a clock: it needs the async path below
         entry = store.insert_log(
-            conn, row.id, user_id, base, _decimal_text(entered), entered_unit.symbol, clean, proof_url, now
+            conn, row.id, user_id, base, _decimal_text(entered), entered_unit.symbol, clean, proof, now
         )
         progress = rules_mod.progress_after_log(
             rules,
@@ -428,7 +431,8 @@ async def status(svc: Services, guild_id: int, no: int | None, user_id: int) -> 
             row = rows[0]
     else:
         row = await resolve(svc, guild_id, no)
-    return await view(svc, row)
+    shown = await view(svc, row)
+    return replace(shown, proof_logs=tuple(await store.proof_logs(svc.db, row.id, STATUS_PROOFS)))
 
 
 async def list_open(svc: Services, guild_id: int) -> list[tuple[ChallengeRow, str, int]]:
