@@ -19,8 +19,9 @@ from bot.render.message import Outgoing
 from bot.services import challenges as service
 from bot.store import challenges as store
 from bot.store.announcements import AnnouncementRow
-from cogs.common import caller_is_admin, fitbet, guild_id, proof_url, reply, services
+from cogs.common import caller_is_admin, fitbet, guild_id, reply, services
 from cogs.paginator import first_page
+from cogs.proof import ProofAnswer
 
 if TYPE_CHECKING:
     from bot.app import FitbetBot
@@ -149,17 +150,19 @@ class ChallengeCommands(
         proof: discord.Attachment | None = None,
         challenge: ChallengeNo | None = None,
     ) -> None:
-        result = await service.log(
-            services(interaction),
-            guild_id(interaction),
-            challenge,
-            interaction.user.id,
-            amount,
-            unit,
-            note,
-            proof_url(proof),
-        )
-        await reply(interaction, render.logged(result, interaction.user.id))
+        answer = await ProofAnswer.prepare(interaction, proof)
+        async with answer.withdrawn_on_error():
+            result = await service.log(
+                services(interaction),
+                guild_id(interaction),
+                challenge,
+                interaction.user.id,
+                amount,
+                unit,
+                note,
+                answer.ref,
+            )
+        await answer.send(render.logged(result, interaction.user.id, answer.photo))
         await fitbet(interaction).post_announcements()
 
     @app_commands.command(name="undo", description="Undo your last log (kept on record).")

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.domain.proof import check_proof
 from bot.errors import NotAllowed, UserError
 from bot.render.message import Outgoing
 
@@ -46,14 +45,6 @@ async def reply(interaction: discord.Interaction[Any], message: Outgoing, *, eph
 
 async def reply_text(interaction: discord.Interaction[Any], text: str, *, ephemeral: bool = True) -> None:
     await reply(interaction, Outgoing(content=text), ephemeral=ephemeral)
-
-
-def proof_url(attachment: discord.Attachment | None) -> str | None:
-    """The URL of an optional proof attachment, after checking it is an image."""
-    if attachment is None:
-        return None
-    check_proof(attachment.content_type)
-    return attachment.url
 
 
 def is_admin(interaction: discord.Interaction[Any], admin_role_id: int | None) -> bool:

@@ -23,8 +23,9 @@ from bot.store import announcements
 from bot.store import penalties as store
 from bot.store.announcements import AnnouncementRow
 from cogs.challenge import unit_autocomplete
-from cogs.common import caller_is_admin, fitbet, guild_id, proof_url, reply, report_error, services
+from cogs.common import caller_is_admin, fitbet, guild_id, reply, report_error, services
 from cogs.paginator import first_page
+from cogs.proof import ProofAnswer
 
 if TYPE_CHECKING:
     from bot.app import FitbetBot
@@ -169,17 +170,22 @@ class PenaltyCommands(app_commands.Group, name="penalty", description="Penalties
         unit: app_commands.Range[str, 1, 20] | None = None,
         proof: discord.Attachment | None = None,
     ) -> None:
-        result = await service.submit(
-            services(interaction),
-            guild_id(interaction),
-            penalty,
-            interaction.user.id,
-            amount,
-            duration,
-            proof_url(proof),
-            unit,
-        )
-        await reply(interaction, render.submission_reply(result.view, result.submission), ephemeral=True)
+        answer = await ProofAnswer.prepare(interaction, proof)
+        async with answer.withdrawn_on_error():
+            result = await service.submit(
+                services(interaction),
+                guild_id(interaction),
+                penalty,
+                interaction.user.id,
+                amount,
+                duration,
+                answer.ref,
+                unit,
+            )
+        if answer.ref is not None and answer.photo is not None:
+            await answer.send(render.submission_with_proof(result.view, result.submission, answer.ref, answer.photo))
+        else:
+            await answer.send(render.submission_reply(result.view, result.submission), ephemeral=True)
         await fitbet(interaction).post_announcements()
 
     @app_commands.command(name="verify", description="Confirm a submitted penalty (the bet's winners or an admin).")
@@ -264,7 +270,7 @@ class Penalties(commands.Cog):
         view = await service.view(svc, row)
         submission = rules.build_submission(parse_unit(row.unit), event.amount, event.elapsed, row.amount)
         latest = [e.id for e in await store.events(svc.db, row.id) if e.action == "submit"][-1]
-        message = render.submitted(view, submission, event.proof_url)
+        message = render.submitted(view, submission, event.proof, event.proof_url)
         message.view = judge_buttons(row.id, row.status == "submitted" and latest == event.id)
         return message
 

@@ -13,8 +13,9 @@ from bot.domain.challenges import Mode, ParticipantStanding
 from bot.domain.pace import format_rate
 from bot.domain.timeparse import human_duration, ts
 from bot.domain.units import Unit, format_amount
-from bot.render.limits import EMBED_DESCRIPTION_MAX, chunk_lines, paged_embeds, truncate
+from bot.render.limits import EMBED_DESCRIPTION_MAX, FIELD_VALUE_MAX, chunk_lines, paged_embeds, truncate
 from bot.render.message import Outgoing
+from bot.render.proof import proof_embed, proof_link
 from bot.services.challenges import ChallengeView, LogResult
 from bot.store.challenges import ChallengeRow
 
@@ -148,12 +149,26 @@ def challenge_embed(view: ChallengeView, *, heading: str | None = None) -> disco
         lines.append(f"\n_{view.corrected_logs} log(s) undone or corrected; the originals are kept on record._")
     description = chunk_lines(lines, EMBED_DESCRIPTION_MAX)[0] if lines else ""
     embed = discord.Embed(title=truncate(heading or name(view), 256), description=description, colour=COLOUR)
+    if view.proof_logs:
+        embed.add_field(name="📷 Latest proof", value=_proof_lines(view), inline=False)
     embed.set_footer(text=f"Challenge #{view.row.no} · {view.row.status} · times shown in your own time zone")
     return embed
 
 
-def logged(result: LogResult, user_id: int) -> Outgoing:
-    """The public answer to /challenge log."""
+def _proof_lines(view: ChallengeView) -> str:
+    """Links to the bot's messages that hold the photos (they stay viewable; attachment links don't)."""
+    lines = [
+        f"<@{log.user_id}> · {format_amount(log.amount, view.rules.unit)} · {ts(log.logged_at)} · "
+        + proof_link(view.row.guild_id, log.proof)
+        for log in view.proof_logs
+        if log.proof is not None
+    ]
+    return chunk_lines(lines, FIELD_VALUE_MAX)[0]
+
+
+def logged(result: LogResult, user_id: int, photo: bytes | None = None) -> Outgoing:
+    """The public answer to /challenge log; with a proof, the photo itself goes with it (as the
+    file `result.log.proof.filename`, the bot's own copy, shown in an embed)."""
     progress, unit = result.progress, result.rules.unit
     text = f"📝 <@{user_id}> logged {format_amount(result.log.amount, unit)} in **{result.title}**"
     text += f" — now {format_amount(progress.total, unit)}"
@@ -164,7 +179,11 @@ def logged(result: LogResult, user_id: int) -> Outgoing:
         text += f"\n🎉 Target reached{elapsed}!"
     if result.log.note:
         text += f"\n> {result.log.note}"
-    return Outgoing(content=truncate(text, 2000))
+    message = Outgoing(content=truncate(text, 2000))
+    if result.log.proof is not None and photo is not None:
+        message.embeds = [proof_embed(result.log.proof.filename)]
+        message.files = [(result.log.proof.filename, photo)]
+    return message
 
 
 def created(view: ChallengeView) -> Outgoing:

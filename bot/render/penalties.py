@@ -5,10 +5,12 @@ from __future__ import annotations
 import discord
 
 from bot.domain.penalties import PenaltyStatus, Submission
+from bot.domain.proof import ProofRef
 from bot.domain.timeparse import ts
 from bot.render.bets import mentions
 from bot.render.limits import CONTENT_MAX, paged_embeds, truncate
 from bot.render.message import Outgoing
+from bot.render.proof import proof_embed, proof_link
 from bot.services.penalties import PenaltyView
 
 ICONS = {
@@ -45,7 +47,10 @@ def line(view: PenaltyView) -> str:
         text += f" · due {ts(row.due_at)}"
     if view.submission is not None:
         text += f" · {view.submission.summary}"
-    return truncate(text, 500)
+    if row.sub_proof is None:
+        return truncate(text, 500)
+    link = proof_link(row.guild_id, row.sub_proof)  # whole, or it would not be a link
+    return f"{truncate(text, 500 - len(link) - 3)} · {link}"
 
 
 def list_pages(views: list[PenaltyView], which: str, member_id: int | None) -> list[discord.Embed]:
@@ -59,21 +64,42 @@ def list_pages(views: list[PenaltyView], which: str, member_id: int | None) -> l
     return paged_embeds(heading, lines, discord.Colour.orange())
 
 
-def submitted(view: PenaltyView, submission: Submission, proof_url: str | None) -> Outgoing:
-    """Asks the winners to check it (the cog adds the Verify / Reject buttons); pings them."""
+def submitted(
+    view: PenaltyView, submission: Submission, proof: ProofRef | None, legacy_proof_url: str | None = None
+) -> Outgoing:
+    """Asks the winners to check it (the cog adds the Verify / Reject buttons); pings them.
+
+    The proof photo is linked where the bot keeps it (its reply to the submission), so the link
+    still works whenever this post is read; `legacy_proof_url` is a member's own link, stored
+    before proofs were kept (it may have expired)."""
     row = view.row
     lines = [
         f"📨 <@{row.debtor_id}> submitted penalty #{row.no} ({row.text}): **{submission.summary}**.",
         f"{mentions(row.creditors)} — verify it or reject it below (an admin can too).",
     ]
-    if proof_url:
-        lines.append(f"Proof: {proof_url}")
+    if proof is not None:
+        lines.append(f"Proof: {proof_link(row.guild_id, proof, '📷 see the photo')}")
+    elif legacy_proof_url:
+        lines.append(f"Proof: {legacy_proof_url}")
     return Outgoing(content=truncate("\n".join(lines), CONTENT_MAX), ping=list(row.creditors))
 
 
 def submission_reply(view: PenaltyView, submission: Submission) -> Outgoing:
     text = f"Submitted penalty #{view.row.no}: {submission.summary}. The winners have been asked to verify it."
     return Outgoing(content=truncate(text, CONTENT_MAX))
+
+
+def submission_with_proof(view: PenaltyView, submission: Submission, proof: ProofRef, photo: bytes) -> Outgoing:
+    """The public answer to /penalty submit with a photo: the photo itself, kept on this message.
+    Nobody is pinged here; the post asking the winners to check it follows."""
+    row = view.row
+    text = (
+        f"📨 <@{row.debtor_id}> submitted penalty #{row.no} ({row.text}): **{submission.summary}**. "
+        "Proof below; the winners have been asked to verify it."
+    )
+    return Outgoing(
+        content=truncate(text, CONTENT_MAX), embeds=[proof_embed(proof.filename)], files=[(proof.filename, photo)]
+    )
 
 
 def done(view: PenaltyView) -> Outgoing:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
@@ -15,6 +15,7 @@ from bot import faults
 from bot.domain import challenges as rules_mod
 from bot.domain.bets import LockTrigger, lock_trigger
 from bot.domain.challenges import ChallengeRules, ChallengeStatus, LogEntry, Mode, Standings
+from bot.domain.proof import ProofRef
 from bot.domain.text import optional_text
 from bot.domain.timeparse import parse_duration, parse_local_datetime
 from bot.domain.units import (
@@ -50,6 +51,7 @@ T = TypeVar("T")
 
 MAX_NOTE_CHARS = 200
 MAX_PARTICIPANTS = 50
+STATUS_PROOFS = 5  # latest proof photos linked from /challenge status
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class ChallengeView:
     tz_name: str
     corrected_logs: int = 0
     first_log_at: datetime | None = None  # the challenge's first log (undone ones too): bets may lock there
+    proof_logs: tuple[LogRow, ...] = ()  # the latest logs with a kept proof photo (only /challenge status)
 
     @property
     def status(self) -> ChallengeStatus:
@@ -323,7 +326,7 @@ async def log(
     amount: str,
     unit: str | None = None,
     note: str | None = None,
-    proof_url: str | None = None,
+    proof: ProofRef | None = None,
 ) -> LogResult:
     now = svc.now()
     settings = await svc.guild_settings(guild_id)
@@ -350,7 +353,7 @@ async def log(
         if _starts_something(rules, row, state) and not hooks_follow:
             raise _NeedsHooks
         entry = store.insert_log(
-            conn, row.id, user_id, base, _decimal_text(entered), entered_unit.symbol, clean, proof_url, now
+            conn, row.id, user_id, base, _decimal_text(entered), entered_unit.symbol, clean, proof, now
         )
         progress = rules_mod.progress_after_log(
             rules,
@@ -463,7 +466,8 @@ async def status(svc: Services, guild_id: int, no: int | None, user_id: int) -> 
             row = rows[0]
     else:
         row = await resolve(svc, guild_id, no)
-    return await view(svc, row)
+    shown = await view(svc, row)
+    return replace(shown, proof_logs=tuple(await store.proof_logs(svc.db, row.id, STATUS_PROOFS)))
 
 
 async def list_open(svc: Services, guild_id: int) -> list[tuple[ChallengeRow, str, int]]:

@@ -9,6 +9,7 @@ import aiosqlite
 
 from bot.domain import penalties as rules
 from bot.domain.penalties import PenaltyStatus, Submission
+from bot.domain.proof import ProofRef
 from bot.domain.text import optional_text
 from bot.domain.timeparse import parse_clock_duration
 from bot.domain.units import Unit, base_for, parse_amount, parse_unit
@@ -136,7 +137,7 @@ async def submit(
     actor_id: int,
     amount: str,
     duration: str,
-    proof_url: str | None = None,
+    proof: ProofRef | None = None,
     unit: str | None = None,
 ) -> SubmitResult:
     row = await resolve(svc, guild_id, no)
@@ -156,10 +157,10 @@ async def submit(
         fresh = await store.get(conn, row.id)
         assert fresh is not None
         rules.check_submit(PenaltyStatus(fresh.status), fresh.debtor_id, actor_id)
-        if not await store.submit(conn, row.id, done, elapsed, proof_url, now):
+        if not await store.submit(conn, row.id, done, elapsed, proof, now):
             raise UserError("You've already submitted this one — a winner or an admin will check it.")
         event_id = await store.add_event(
-            conn, row.id, actor_id, "submit", now, amount=done, elapsed=elapsed, proof_url=proof_url
+            conn, row.id, actor_id, "submit", now, amount=done, elapsed=elapsed, proof=proof
         )
         await announcements.queue(conn, guild_id, ANN_SUBMITTED, event_id, channel, now)
     return SubmitResult(view=await view(svc, row), submission=submission, event_id=event_id)

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.store.codec import from_db, opt_from_db, to_db
+from bot.domain.proof import ProofRef
+from bot.store.codec import from_db, opt_from_db, proof_from_db, proof_to_db, to_db
 from bot.store.db import Database, fetchall, fetchone
 
 OPEN_STATUSES = ("scheduled", "active")
@@ -56,9 +57,10 @@ class LogRow:
     entered_amount: str
     entered_unit: str
     note: str | None
-    proof_url: str | None
+    proof_url: str | None  # only rows from before proofs were kept on the bot's messages
     logged_at: datetime
     struck_at: datetime | None
+    proof: ProofRef | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ def _log(r: sqlite3.Row) -> LogRow:
         proof_url=r["proof_url"],
         logged_at=from_db(r["logged_at"]),
         struck_at=opt_from_db(r["struck_at"]),
+        proof=proof_from_db(r),
     )
 
 
@@ -300,20 +303,20 @@ def insert_log(
     entered_amount: str,
     entered_unit: str,
     note: str | None,
-    proof_url: str | None,
+    proof: ProofRef | None,
     now: datetime,
 ) -> LogRow:
     """Runs on the connection's thread (`Database.write`/`run`), inside the log's transaction."""
     logged_at = to_db(now)
     cur = conn.execute(
-        "INSERT INTO logs (challenge_id, user_id, amount, entered_amount, entered_unit, note, proof_url, logged_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (challenge_id, user_id, amount, entered_amount, entered_unit, note, proof_url, logged_at),
+        "INSERT INTO logs (challenge_id, user_id, amount, entered_amount, entered_unit, note, logged_at,"
+        " proof_channel_id, proof_message_id, proof_filename) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (challenge_id, user_id, amount, entered_amount, entered_unit, note, logged_at, *proof_to_db(proof)),
     )
     assert cur.lastrowid is not None
     return LogRow(
-        cur.lastrowid, challenge_id, user_id, amount, entered_amount, entered_unit, note, proof_url,
-        from_db(logged_at), None,
+        cur.lastrowid, challenge_id, user_id, amount, entered_amount, entered_unit, note, None,
+        from_db(logged_at), None, proof,
     )  # fmt: skip
 
 
@@ -418,6 +421,17 @@ async def first_logs(conn: Database | aiosqlite.Connection, challenge_id: int) -
         conn, "SELECT user_id, MIN(logged_at) FROM logs WHERE challenge_id = ? GROUP BY user_id", (challenge_id,)
     )
     return {user_id: from_db(at) for user_id, at in rows}
+
+
+async def proof_logs(db: Database | aiosqlite.Connection, challenge_id: int, limit: int) -> list[LogRow]:
+    """The latest counted logs of a challenge that came with a kept proof photo, newest first."""
+    rows = await fetchall(
+        db,
+        "SELECT * FROM logs WHERE challenge_id = ? AND proof_filename IS NOT NULL AND struck_at IS NULL"
+        " ORDER BY logged_at DESC, id DESC LIMIT ?",
+        (challenge_id, limit),
+    )
+    return [_log(r) for r in rows]
 
 
 async def last_log(conn: aiosqlite.Connection, challenge_id: int, user_id: int) -> LogRow | None:

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.store.codec import from_db, opt_from_db, to_db
+from bot.domain.proof import ProofRef
+from bot.store.codec import from_db, opt_from_db, proof_from_db, proof_to_db, to_db
 from bot.store.db import Database, fetchall, fetchone
 
 Db = Database | aiosqlite.Connection
@@ -32,11 +33,12 @@ class PenaltyRow:
     assigned_at: datetime
     sub_amount: int | None
     sub_elapsed: timedelta | None
-    sub_proof_url: str | None
+    sub_proof_url: str | None  # only rows from before proofs were kept on the bot's messages
     submitted_at: datetime | None
     verified_by: int | None
     verified_at: datetime | None
     closed_at: datetime | None
+    sub_proof: ProofRef | None = None
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,9 @@ class EventRow:
     at: datetime
     amount: int | None
     elapsed: timedelta | None
-    proof_url: str | None
+    proof_url: str | None  # only rows from before proofs were kept on the bot's messages
     detail: str | None
+    proof: ProofRef | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ def _penalty(r: aiosqlite.Row) -> PenaltyRow:
         verified_by=r["verified_by"],
         verified_at=opt_from_db(r["verified_at"]),
         closed_at=opt_from_db(r["closed_at"]),
+        sub_proof=proof_from_db(r, "sub_proof"),
     )
 
 
@@ -104,6 +108,7 @@ def _event(r: aiosqlite.Row) -> EventRow:
         elapsed=_td(r["elapsed_ms"]),
         proof_url=r["proof_url"],
         detail=r["detail"],
+        proof=proof_from_db(r),
     )
 
 
@@ -139,12 +144,12 @@ async def add_event(
     *,
     amount: int | None = None,
     elapsed: timedelta | None = None,
-    proof_url: str | None = None,
+    proof: ProofRef | None = None,
     detail: str | None = None,
 ) -> int:
     cur = await conn.execute(
-        "INSERT INTO penalty_events (penalty_id, actor_id, action, at, amount, elapsed_ms, proof_url, detail)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO penalty_events (penalty_id, actor_id, action, at, amount, elapsed_ms, detail,"
+        " proof_channel_id, proof_message_id, proof_filename) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             penalty_id,
             actor_id,
@@ -152,8 +157,8 @@ async def add_event(
             to_db(now),
             amount,
             None if elapsed is None else elapsed // timedelta(milliseconds=1),
-            proof_url,
             detail,
+            *proof_to_db(proof),
         ),
     )
     assert cur.lastrowid is not None
@@ -207,13 +212,14 @@ async def submit(
     penalty_id: int,
     amount: int,
     elapsed: timedelta,
-    proof_url: str | None,
+    proof: ProofRef | None,
     now: datetime,
 ) -> bool:
     cur = await conn.execute(
-        "UPDATE penalties SET status = 'submitted', sub_amount = ?, sub_elapsed_ms = ?, sub_proof_url = ?,"
+        "UPDATE penalties SET status = 'submitted', sub_amount = ?, sub_elapsed_ms = ?, sub_proof_url = NULL,"
+        " sub_proof_channel_id = ?, sub_proof_message_id = ?, sub_proof_filename = ?,"
         " submitted_at = ? WHERE id = ? AND status = 'owed'",
-        (amount, elapsed // timedelta(milliseconds=1), proof_url, to_db(now), penalty_id),
+        (amount, elapsed // timedelta(milliseconds=1), *proof_to_db(proof), to_db(now), penalty_id),
     )
     return cur.rowcount == 1
 
@@ -231,6 +237,7 @@ async def reject(conn: aiosqlite.Connection, penalty_id: int) -> bool:
     """SUBMITTED → OWED; the submission stays in penalty_events."""
     cur = await conn.execute(
         "UPDATE penalties SET status = 'owed', sub_amount = NULL, sub_elapsed_ms = NULL, sub_proof_url = NULL,"
+        " sub_proof_channel_id = NULL, sub_proof_message_id = NULL, sub_proof_filename = NULL,"
         " submitted_at = NULL WHERE id = ? AND status = 'submitted'",
         (penalty_id,),
     )

@@ -269,8 +269,9 @@ async def test_log_with_proof_keeps_the_image_and_refuses_other_files(
     alice = guild.members["alice"]
     await create(emulator, alice)
     photo = emulator.attachment("set.png", PNG_MAGIC + b"photo", content_type="image/png")
-    await emulator.invoke(alice, "challenge log", amount="100", proof=photo)
-    assert (await logs(bot_handle, guild, 1))[0]["proof_url"] == photo.url
+    res = await emulator.invoke(alice, "challenge log", amount="100", proof=photo)
+    assert res.message is not None and [f.data for f in res.files] == [photo.data]  # the bot's own copy
+    assert (await logs(bot_handle, guild, 1))[0]["proof_message_id"] == res.message.id  # more in test_proof.py
     document = emulator.attachment("notes.txt", b"trust me", content_type="text/plain")
     await refused(emulator, bot_handle, alice, "challenge log", "must be an image", amount="100", proof=document)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.e2e.challenge_support import refused
+from tests.e2e.challenge_support import PNG_MAGIC, refused
 from tests.e2e.harness import BotHandle
 from tests.e2e.test_bets import bet_message, click_refused, log_all, propose, seed_challenge
 from tests.emulator import DiscordEmulator, DriverError, Guild, Member, Message
@@ -43,10 +43,10 @@ async def test_seed_story_ends_with_both_penalties_done(
     assert owed.ephemeral and "#1" in owed.text and "run 5 km backwards" in owed.text and "owed" in owed.text
 
     bot_handle.clock.advance(timedelta(days=1))
-    proof = emulator.attachment("run.png", b"\x89PNG proof", content_type="image/png")
+    proof = emulator.attachment("run.png", PNG_MAGIC + b" proof", content_type="image/png")
     res = await emulator.invoke(ana, "penalty submit", penalty=1, amount="5", duration="55:00", proof=proof)
-    assert res.ephemeral and "11:00 min/km" in res.content, res.text
-    [ask] = posts(emulator, guild, "submitted penalty #1")
+    assert not res.ephemeral and "11:00 min/km" in res.content and res.files, res.text  # the photo, for all
+    [ask] = posts(emulator, guild, "verify it or reject it")
     assert "5 km in 55 min · 11:00 min/km" in ask.content and "Proof:" in ask.content
     assert ask.pinged_user_ids == {sam.id}  # the winner is asked, nobody else
     assert ask.custom_ids == ["fitbet:pen:1:verify", "fitbet:pen:1:reject"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import hmac
 import json
 import logging
 import re
@@ -215,6 +216,12 @@ class DiscordEmulator:
         """Set by an in-process harness: waits until the bot's handler tasks are done."""
         self.quiet_period = 0.15
         """Without an idle probe, `settle()` waits for this long without any request."""
+        self.attachment_size_limit = 10 * 1024 * 1024
+        """Bytes per uploaded file (sent to the bot as the interactions' `attachment_size_limit`;
+        a larger upload is a violation answered with 413). Lower it to test the bot's checks."""
+        self.attachment_url_ttl = timedelta(hours=24)
+        """How long a signed attachment link works (by `now`), like Discord's CDN links."""
+        self._url_key = secrets.token_bytes(16)
 
         self._messages: dict[int, Message] = {}
         self._channel_messages: dict[int, list[Message]] = {}
@@ -231,6 +238,7 @@ class DiscordEmulator:
         self._forced_429: dict[int, list[float]] = {}
         self._channel_rate: tuple[int, float] | None = None
         self._channel_hits: dict[int, list[float]] = {}
+        self._injected: list[tuple[str, re.Pattern[str], int, int, str]] = []
         self._routes: list[_Route] = []
         self._openapi: OpenApiValidator | None = None
         self._openapi_setting = openapi
@@ -433,8 +441,18 @@ class DiscordEmulator:
         self._notify()
         return message
 
-    def attachment(self, filename: str, data: bytes = b"proof", *, content_type: str | None = None) -> StoredAttachment:
-        """A file a member uploads, for attachment options (`proof=emu.attachment("run.png", png)`)."""
+    def attachment(
+        self,
+        filename: str,
+        data: bytes = b"proof",
+        *,
+        content_type: str | None = None,
+        download_status: int | None = None,
+    ) -> StoredAttachment:
+        """A file a member uploads, for attachment options (`proof=emu.attachment("run.png", png)`).
+
+        The bot gets a signed link that works for `attachment_url_ttl`; with `download_status`
+        (e.g. 503) every download of it fails with that status."""
         att_id = next_id()
         att = StoredAttachment(
             id=att_id,
@@ -443,9 +461,20 @@ class DiscordEmulator:
             content_type=content_type or _guess_type(filename),
             url=f"{self.base_url}/attachments/{att_id}/{filename}",
             ephemeral=True,
+            download_status=download_status,
+            signer=self._sign_url,
         )
         self._attachments[att_id] = att
         return att
+
+    def _signature(self, att_id: int, expires: str, issued: str) -> str:
+        return hmac.new(self._url_key, f"{att_id}:{expires}:{issued}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _sign_url(self, att: StoredAttachment) -> str:
+        """A link to the file as Discord's CDN gives it: `?ex=<expiry>&is=<issued>&hm=<signature>` (hex)."""
+        issued = self.now()
+        ex, is_ = f"{int((issued + self.attachment_url_ttl).timestamp()):x}", f"{int(issued.timestamp()):x}"
+        return f"{att.url}?ex={ex}&is={is_}&hm={self._signature(att.id, ex, is_)}&"
 
     def guild_by_id(self, guild_id: int) -> Guild | None:
         return next((g for g in self.guilds if g.id == guild_id), None)
@@ -548,6 +577,14 @@ class DiscordEmulator:
         """The next `hits` message posts to `channel` get 429 with `retry_after`."""
         channel_id = channel if isinstance(channel, int) else channel.id
         self._forced_429.setdefault(channel_id, []).extend([retry_after] * hits)
+
+    def fail_next(
+        self, method: str, path: str, *, status: int = 400, code: int = 50035, message: str = "Invalid Form Body"
+    ) -> None:
+        """The next request `method` whose path (after `/api/v10`) matches the regex `path` is
+        refused with `status` and Discord's error `code` (a fault to test the bot's error paths),
+        e.g. `fail_next("PATCH", r"/webhooks/.*/messages/@original", status=413, code=40005)`."""
+        self._injected.append((method.upper(), re.compile(path), status, code, message))
 
     def set_channel_rate_limit(self, limit: int | None, per: float = 5.0) -> None:
         """Enforce at most `limit` message posts per channel per `per` seconds (None: off)."""
@@ -1078,7 +1115,7 @@ class DiscordEmulator:
             "entitlement_sku_ids": [],
             "authorizing_integration_owners": {"0": str(guild.id)},
             "context": 0,
-            "attachment_size_limit": 10 * 1024 * 1024,
+            "attachment_size_limit": self.attachment_size_limit,
         }
         if message is not None:
             payload["message"] = message.to_payload()
@@ -1236,9 +1273,18 @@ class DiscordEmulator:
         return ws
 
     async def _attachment_handler(self, request: web.Request) -> web.StreamResponse:
+        """Files are served only at a signed link that has not expired (by the emulator's clock)."""
         att = self._attachments.get(int(request.match_info["id"]))
+        gone = web.Response(status=404, text="This content is no longer available.")
         if att is None:
-            return web.Response(status=404)
+            return gone
+        ex, is_, hm = (request.query.get(k, "") for k in ("ex", "is", "hm"))
+        if not (ex and is_ and hmac.compare_digest(hm, self._signature(att.id, ex, is_))):
+            return gone
+        if int(ex, 16) <= self.now().timestamp():
+            return gone
+        if att.download_status is not None:
+            return web.Response(status=att.download_status, text="emulated download failure")
         return web.Response(body=att.data, content_type=att.content_type or "application/octet-stream")
 
     async def _unknown_handler(self, request: web.Request) -> web.StreamResponse:
@@ -1335,6 +1381,12 @@ class DiscordEmulator:
             return _json_response({"message": "401: Unauthorized", "code": 0}, 401)
         request[_ROUTE] = route
         request[_RECORD] = record
+        injected = next((f for f in self._injected if f[0] == request.method and f[1].search(path)), None)
+        if injected is not None:
+            self._injected.remove(injected)
+            response = _json_response({"message": injected[4], "code": injected[3]}, injected[2])
+            self._add_ratelimit_headers(response, request.method, route)
+            return response
         try:
             response = await route.handler(request, params)
         except _ApiError as exc:
@@ -1407,6 +1459,16 @@ class DiscordEmulator:
 
     def _validate_body(self, request: web.Request, body: Any, uploads: list[Upload]) -> None:
         """Hand-written limit checks first (clear messages), then the OpenAPI schema."""
+        too_big = [u for u in uploads if len(u.data) > self.attachment_size_limit]
+        if too_big:
+            for upload in too_big:
+                self._violation(
+                    "limits",
+                    f"file {upload.filename!r} is {len(upload.data)} bytes; the upload limit here is "
+                    f"{self.attachment_size_limit}",
+                    f"{request.method} {request.path}",
+                )
+            raise _ApiError(413, 40005, "Request entity too large")
         route = request[_ROUTE]
         path = route.openapi_path or ""
         payload = body if isinstance(body, dict) else {}
@@ -1512,6 +1574,7 @@ class DiscordEmulator:
                         content_type=_guess_type(filename),
                         description=entry.get("description"),
                         url=f"{self.base_url}/attachments/{att_id}/{filename}",
+                        signer=self._sign_url,
                     )
                     self._attachments[att_id] = att
                     kept.append(att)
@@ -1525,6 +1588,16 @@ class DiscordEmulator:
             message.attachments = kept
             if len(kept) > 10:
                 self._check(request, "limits", [f"{len(kept)} attachments (max 10)"])
+        names = {a.filename for a in message.attachments}
+        for embed in message.embeds:
+            for key in ("image", "thumbnail"):
+                url = str((embed.get(key) or {}).get("url", ""))
+                if url.startswith("attachment://") and url.removeprefix("attachment://") not in names:
+                    self._violation(
+                        "attachments",
+                        f"embed {key} {url} names no file of the message (files: {sorted(names)})",
+                        f"{request.method} {request.path}",
+                    )
         message.loading = False
         message.flags &= ~Message.LOADING
 
@@ -2031,6 +2104,11 @@ class DiscordEmulator:
     async def _webhook_delete_message(self, request: web.Request, params: dict[str, str]) -> web.StreamResponse:
         rec = self._webhook_interaction(request, params)
         message = self._webhook_message(rec, params.get("message_id", "@original"))
+        if message.loading:
+            # Deleting the "thinking…" placeholder ends the deferral: later follow-ups are new
+            # messages with their own flags (an ephemeral one stays ephemeral).
+            message.loading, message.withdrawn = False, True
+            message.flags &= ~Message.LOADING
         self._delete(message)
         if message is rec.original:
             rec.original_filled = True

@@ -47,7 +47,9 @@ class InteractionResult:
       7 update message, 8 autocomplete, 9 modal); `None` if it never answered.
     - `message`: the original response — the message created by type 4, the deferred message
       once edited or filled by the first follow-up (type 5), or the component's message for
-      types 6/7. `content`, `embeds`, `components`, `files`, `ephemeral` read from it.
+      types 6/7. A deferred response withdrawn while still "thinking…" (deleted: it never showed
+      anything) is replaced by the first follow-up, which is then what the member got.
+      `content`, `embeds`, `components`, `files`, `ephemeral` read from it.
     - `followups`: later follow-up messages (not the one that filled a deferred response).
     - `choices` (autocomplete) and `modal` (type 9).
     """
@@ -93,7 +95,14 @@ class InteractionResult:
 
     @property
     def message(self) -> Message | None:
+        if self.original is not None and self.original.withdrawn:
+            return self.followups[0] if self.followups else None
         return self.original
+
+    @property
+    def withdrawn(self) -> bool:
+        """The bot deferred in public, then deleted the placeholder before it showed anything."""
+        return self.original is not None and self.original.withdrawn
 
     @property
     def messages(self) -> list[Message]:
@@ -102,15 +111,15 @@ class InteractionResult:
 
     @property
     def ephemeral(self) -> bool:
-        return bool(self.original and self.original.ephemeral)
+        return bool(self.message and self.message.ephemeral)
 
     @property
     def content(self) -> str:
-        return self.original.content if self.original else ""
+        return self.message.content if self.message else ""
 
     @property
     def embeds(self) -> list[JSON]:
-        return self.original.embeds if self.original else []
+        return self.message.embeds if self.message else []
 
     @property
     def embed(self) -> JSON:
@@ -121,16 +130,16 @@ class InteractionResult:
 
     @property
     def components(self) -> list[JSON]:
-        return self.original.components if self.original else []
+        return self.message.components if self.message else []
 
     @property
     def files(self) -> list[StoredAttachment]:
-        return self.original.attachments if self.original else []
+        return self.message.attachments if self.message else []
 
     @property
     def text(self) -> str:
-        """Content and embed text of the original response."""
-        return self.original.text if self.original else ""
+        """Content and embed text of the response (`message`)."""
+        return self.message.text if self.message else ""
 
     @property
     def all_text(self) -> str:

@@ -6,6 +6,7 @@ Every object renders itself as the JSON payload Discord would send (`to_payload`
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -409,27 +410,40 @@ class Guild:
 
 @dataclass(eq=False)
 class StoredAttachment:
-    """A file: uploaded by the bot with a message, or by a member for an attachment option."""
+    """A file: uploaded by the bot with a message, or by a member for an attachment option.
+
+    `url` is the file's address without a signature. Like Discord's CDN, the emulator serves a file
+    only at a signed link that expires (`?ex=…&is=…&hm=…`, 24 h by the emulator's clock): every
+    payload carries a freshly signed one (`signer`), so a link kept from an earlier payload dies while
+    fetching the message again gives a working one. `download_status` makes every download of the
+    file fail with that HTTP status (e.g. 503), for tests of a failed download.
+    """
 
     id: int
     filename: str
-    data: bytes
+    data: bytes = field(repr=False)
     content_type: str | None = None
     description: str | None = None
     url: str = ""
     ephemeral: bool = False
+    download_status: int | None = None
+    signer: Callable[[StoredAttachment], str] | None = field(default=None, repr=False)
 
     @property
     def size(self) -> int:
         return len(self.data)
 
+    def signed_url(self) -> str:
+        return self.signer(self) if self.signer is not None else self.url
+
     def to_payload(self) -> JSON:
+        url = self.signed_url()
         payload: JSON = {
             "id": str(self.id),
             "filename": self.filename,
             "size": self.size,
-            "url": self.url,
-            "proxy_url": self.url,
+            "url": url,
+            "proxy_url": url,
         }
         if self.content_type:
             payload["content_type"] = self.content_type
@@ -481,6 +495,8 @@ class Message:
     interaction_type: int = 2
     deleted: bool = False
     loading: bool = False
+    withdrawn: bool = False
+    """A deferred response deleted while still "thinking…": it never showed anything."""
     reactions: dict[str, set[int]] = field(default_factory=dict)
     """emoji (as in the URL, e.g. "✅" or "name:id") → ids of users who reacted."""
     history: list[MessageSnapshot] = field(default_factory=list)
@@ -500,6 +516,16 @@ class Message:
     @property
     def edited(self) -> bool:
         return self.edited_at is not None
+
+    def embedded_file(self, embed_index: int = 0) -> StoredAttachment | None:
+        """The file of this message an embed shows as its image (`"image": {"url": "attachment://name"}`)."""
+        if embed_index >= len(self.embeds):
+            return None
+        url = str((self.embeds[embed_index].get("image") or {}).get("url", ""))
+        if not url.startswith("attachment://"):
+            return None
+        name = url.removeprefix("attachment://")
+        return next((a for a in self.attachments if a.filename == name), None)
 
     # ---- what a reader sees -------------------------------------------------------------------
 

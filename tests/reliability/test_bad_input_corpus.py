@@ -42,6 +42,7 @@ class World:
     log_id: int = 0  # a log in this server's running challenge
     other_log_id: int = 0  # a log in the other server
     struck_log_id: int = 0
+    emulator: DiscordEmulator | None = None  # for files members attach
 
     def member(self, name: str) -> Member:
         if name in self.guild.members:
@@ -87,6 +88,7 @@ async def build_world(emulator: DiscordEmulator, guild: Guild, other: Guild, han
         gone=emulator.add_member(guild, "gone"),
         robot=emulator.add_bot(guild, "gymbot"),
         muted=emulator.add_channel(guild, "muted"),
+        emulator=emulator,
     )
     emulator.remove_member(guild, world.gone)
     assert guild.bot_member is not None
@@ -244,6 +246,24 @@ BET = {"challenge": 4, "side": "for", "stake": "burpees", "amount": "20", "unit"
 MANUAL = {"side": "for", "stake": "burpees", "amount": "20", "unit": "reps", "opponent": "carol"}
 ABOUT = {"description": "Bob swims 1 km", "decide_at": "in 2d"}
 SUBMIT = {"penalty": 2, "amount": "5", "duration": "55:00"}
+PNG = b"\x89PNG\r\n\x1a\n a photo"
+
+
+def attached(filename: str, data: bytes, content_type: str, **extra: Any) -> Callable[[World], Any]:
+    """A file the member attaches (made when the case runs)."""
+
+    def make(w: World) -> Any:
+        assert w.emulator is not None
+        return w.emulator.attachment(filename, data, content_type=content_type, **extra)
+
+    return make
+
+
+PHOTO = attached("set.png", PNG, "image/png")
+NOT_AN_IMAGE = attached("notes.txt", b"trust me", "text/plain")
+TOO_BIG = attached("huge.png", PNG + bytes(11 * 1024 * 1024), "image/png")
+ONLY_NAMED_PNG = attached("set.png", b"<svg>not a photo</svg>", "image/png")
+UNREACHABLE = attached("set.png", PNG, "image/png", download_status=503)
 
 
 def stranger(w: World) -> User:
@@ -337,6 +357,12 @@ CORPUS: list[Case] = [
     case("log-finished", "alice", "challenge log", "is over", amount="5", challenge=1),
     case("log-not-started", "alice", "challenge log", "hasn't started yet", amount="5", challenge=4),
     case("log-not-joined", "carol", "challenge log", "join it first", amount="5", challenge=2),
+    case("log-proof-not-an-image", "alice", "challenge log", "must be an image", amount="5", proof=NOT_AN_IMAGE),
+    case("log-proof-too-big", "alice", "challenge log", "at most 10 MB", amount="5", challenge=2, proof=TOO_BIG),
+    case("log-proof-only-named-png", "alice", "challenge log", "must be an image", amount="5", proof=ONLY_NAMED_PNG),
+    case("log-proof-unreachable", "alice", "challenge log", "couldn't fetch", amount="5", proof=UNREACHABLE),
+    case("log-proof-finished", "alice", "challenge log", "is over", amount="5", challenge=1, proof=PHOTO),
+    case("log-proof-not-joined", "carol", "challenge log", "join it first", amount="5", challenge=2, proof=PHOTO),
     case("undo-finished", "alice", "challenge undo", "isn't running", challenge=1),
     case("undo-cancelled", "carol", "challenge undo", "isn't running", challenge=3),
     case("undo-not-started", "alice", "challenge undo", "isn't running", challenge=4),
@@ -395,6 +421,10 @@ CORPUS: list[Case] = [
     case("submit-someone-elses", "bob", "penalty submit", "isn't yours", **SUBMIT),
     case("submit-done", "bob", "penalty submit", "already done", **(SUBMIT | {"penalty": 1})),
     case("submit-nonexistent", "carol", "penalty submit", "no penalty #99", **(SUBMIT | {"penalty": 99})),
+    case("submit-proof-not-an-image", "carol", "penalty submit", "must be an image", **SUBMIT, proof=NOT_AN_IMAGE),
+    case("submit-proof-too-big", "carol", "penalty submit", "at most 10 MB", **SUBMIT, proof=TOO_BIG),
+    case("submit-proof-unreachable", "carol", "penalty submit", "couldn't fetch", **SUBMIT, proof=UNREACHABLE),
+    case("submit-proof-someone-elses", "bob", "penalty submit", "isn't yours", **SUBMIT, proof=PHOTO),
     case("verify-not-submitted", "alice", "penalty verify", "hasn't been submitted", penalty=2),
     case("verify-own", "carol", "penalty verify", "your own penalty", penalty=2),
     case("verify-done", "alice", "penalty verify", "already done", penalty=1),
@@ -474,11 +504,12 @@ async def dump(handle: BotHandle) -> str:
 
 
 def public_state(emulator: DiscordEmulator) -> list[tuple[Any, ...]]:
-    """Every public message as members see it (so an edit shows up too)."""
+    """Every public message as members see it (so an edit shows up too). A "thinking…" placeholder
+    withdrawn before it showed anything (a refused command with a photo) is not one."""
     return [
         (m.id, m.content, repr(m.embeds), repr(m.components), m.edited_at, m.deleted)
         for m in emulator.all_messages
-        if not m.ephemeral
+        if not m.ephemeral and not m.withdrawn
     ]
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.domain.proof import ProofRef
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.services import bets as bet_service
 from bot.services import challenges as challenge_service
@@ -38,9 +39,12 @@ async def queued(svc: Services, kind: str) -> list[int]:
 async def test_submit_shows_the_pace_and_asks_the_winners(bet_svc: Services) -> None:
     svc = bet_svc
     ana, _ = await settled(svc)
-    result = await service.submit(svc, GUILD, ana.no, ANA, "5", "55:00", proof_url="https://cdn.example/run.png")
+    kept = ProofRef(channel_id=7, message_id=8, filename="proof.png")
+    result = await service.submit(svc, GUILD, ana.no, ANA, "5", "55:00", proof=kept)
     assert result.submission.summary == "5 km in 55 min · 11:00 min/km"
-    assert result.view.row.sub_proof_url == "https://cdn.example/run.png"
+    assert result.view.row.sub_proof == kept and result.view.row.sub_proof_url is None
+    [event] = [e for e in await service.history(svc, ana) if e.action == "submit"]
+    assert event.proof == kept
     assert await queued(svc, service.ANN_SUBMITTED) == [result.event_id]
     in_miles = await service.list_penalties(svc, GUILD, ANA, "submitted")
     assert [v.row.no for v in in_miles] == [ana.no]
