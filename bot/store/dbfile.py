@@ -63,15 +63,15 @@ def _check_location(path: Path) -> None:
             folder.mkdir(parents=True, exist_ok=True)
         except PermissionError:
             raise DatabaseFileError(
-                f"the folder {folder} can't be created: {_who()} needs write access to {existing or folder}"
+                f"the folder {folder} can't be created: {_who()} needs write access to the folder"
+                f" {existing or folder.parent}"
             ) from None
         except OSError as exc:
             raise DatabaseFileError(f"the folder {folder} can't be created ({exc.strerror})") from None
     if not os.access(folder, os.W_OK | os.X_OK):
         # SQLite creates its -wal and -shm files beside the database.
         raise DatabaseFileError(
-            f"the folder {folder} is not writable: {_who()} needs write access to it (the database and"
-            " its -wal and -shm files live there)"
+            f"{_who()} needs write access to the folder {folder} (the database and its -wal and -shm files live there)"
         )
     if path.exists() and not os.access(path, os.R_OK | os.W_OK):
         raise DatabaseFileError(f"the file is not readable and writable by {_who()}; give that user access to it")
