@@ -130,10 +130,6 @@ def _inspect(path: Path) -> bool:
         if app_id == 0 and (not tables or _is_unstamped_fitbet(conn, tables)):
             return True
     except sqlite3.DatabaseError as exc:
-        if "not a database" in str(exc):
-            raise DatabaseFileError(
-                "the file is not a SQLite database; point the setting at fitbet's database, or at a new file"
-            ) from None
         raise DamagedDatabaseError(f"the database is damaged ({exc}); restore it from a backup") from None
     finally:
         conn.close()

@@ -241,6 +241,9 @@ async def test_a_stored_zone_that_does_not_load_falls_back_to_the_default_with_o
     for command in ("challenge status", "challenge list", "help"):
         res = await emulator.invoke(alice, command)
         assert APOLOGY not in res.text.lower(), f"/{command}: {res.text}"
+    # Another setting changes (the kept settings are read again): still the one warning.
+    await guilds.update(bot_handle.bot.svc.db, guild.id, bot_handle.clock.now(), penalty_due_days=3)
+    await emulator.invoke(alice, "challenge status")
     warnings = [r for r in caplog.records if r.name == "bot.store.guilds" and r.levelno == logging.WARNING]
     assert len(warnings) == 1, [r.getMessage() for r in warnings]
     assert stored in warnings[0].getMessage() and "UTC" in warnings[0].getMessage()
