@@ -37,6 +37,16 @@ async def test_an_empty_sqlite_file_is_taken_and_stamped(tmp_path: Path) -> None
     assert application_id(path) == APPLICATION_ID
 
 
+async def test_a_sqlite_database_without_tables_is_taken_and_stamped(tmp_path: Path) -> None:
+    path = tmp_path / "fitbet.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("VACUUM")  # a valid one-page database, nothing in it
+    conn.close()
+    db = await Database.open(path)
+    await db.close()
+    assert application_id(path) == APPLICATION_ID
+
+
 async def test_a_fitbet_database_from_before_the_stamp_is_recognised_and_stamped(tmp_path: Path) -> None:
     path = tmp_path / "fitbet.db"
     db = await Database.open(path)
