@@ -205,3 +205,12 @@ async def test_discord_unreachable_at_start_up_is_retried_then_the_bot_exits_wit
     assert len(retries) >= 2, output  # 2 s of retries: after 1 s, then after the rest
     assert all("Discord is unreachable" in line and "trying again in" in line for line in retries), output
     assert "gave up" in last and "DISCORD_API_BASE" in last and "DISCORD_CONNECT_RETRY_SECONDS=2" in last
+
+
+async def test_sigterm_while_waiting_for_discord_ends_the_bot_at_once(tmp_path: Path) -> None:
+    env = {"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": str(tmp_path / "fitbet.db")} | unreachable_discord()
+    env["DISCORD_CONNECT_RETRY_SECONDS"] = "600"
+    proc = await spawn_bot_process(tmp_path, env)
+    await proc.wait_for_output("trying again", timeout=HANG)
+    assert await proc.stop(timeout=HANG) == 0, proc.output()
+    assert "Traceback" not in proc.output(), proc.output()
