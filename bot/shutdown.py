@@ -9,7 +9,6 @@ done" without running, and those already running get a bounded time to answer be
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -49,12 +48,14 @@ class InteractionGate:
             task.add_done_callback(self._in_flight.discard)
 
     async def _refuse(self, data: Any) -> None:
-        interaction: discord.Interaction[Any] = discord.Interaction(data=data, state=self._state)
-        with contextlib.suppress(discord.HTTPException, RuntimeError):  # the session may close under it
+        try:
+            interaction: discord.Interaction[Any] = discord.Interaction(data=data, state=self._state)
             if int(data.get("type", 0)) == _AUTOCOMPLETE:
                 await interaction.response.autocomplete([])
             else:
                 await interaction.response.send_message(RESTARTING, ephemeral=True)
+        except Exception as exc:  # best effort: the connection may close under it, and nothing was done
+            log.debug("could not tell interaction %s that we are restarting: %r", data.get("id"), exc)
 
     async def close(self, grace: float) -> None:
         """Take no new interactions; wait up to `grace` seconds for the running ones to finish."""
