@@ -14,7 +14,7 @@ import aiohttp
 
 from bot.settings import EXIT_CONFIG, Settings
 from bot.store.db import Database, MigrationError
-from bot.store.dbfile import DamagedDatabaseError, DatabaseFileError
+from bot.store.dbfile import DamagedDatabaseError, DatabaseFileError, refusal
 
 log = logging.getLogger("fitbet")
 
@@ -35,13 +35,16 @@ class StartupError(Exception):
 
 async def open_database(settings: Settings) -> Database:
     """fitbet's database at DATABASE_PATH, opened (nothing is written to a file that is not fitbet's)."""
-    path = settings.database_path
     try:
-        return await Database.open(path)
-    except DamagedDatabaseError as exc:
-        raise StartupError(f"DATABASE_PATH={path}: {exc}") from None
+        return await Database.open(settings.database_path)
     except DatabaseFileError as exc:
-        raise StartupError(f"DATABASE_PATH={path}: {exc}", EXIT_CONFIG) from None
+        raise _refused(settings, exc) from None
+
+
+def _refused(settings: Settings, exc: DatabaseFileError) -> StartupError:
+    # A damaged database is not a wrong setting: exit 1, so a supervisor may try again after a restore.
+    code = EXIT_FAILURE if isinstance(exc, DamagedDatabaseError) else EXIT_CONFIG
+    return StartupError(f"DATABASE_PATH={settings.database_path}: {exc}", code)
 
 
 async def prepare_database(settings: Settings) -> tuple[Database, list[str]]:
@@ -52,11 +55,9 @@ async def prepare_database(settings: Settings) -> tuple[Database, list[str]]:
     except MigrationError as exc:
         await db.close()
         raise StartupError(str(exc)) from None
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         await db.close()
-        raise StartupError(
-            f"DATABASE_PATH={settings.database_path}: the database is damaged ({exc}); restore it from a backup"
-        ) from None
+        raise _refused(settings, refusal(exc)) from None
     except BaseException:
         await db.close()
         raise

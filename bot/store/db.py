@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.store import dbfile
-from bot.store.dbfile import MIGRATION_NAME, DamagedDatabaseError
+from bot.store.dbfile import MIGRATION_NAME
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,8 @@ class Database:
             await conn.execute("PRAGMA busy_timeout=5000")
         except BaseException as exc:
             await conn.close()  # its thread would keep the process alive
-            if isinstance(exc, sqlite3.DatabaseError):
-                raise DamagedDatabaseError(f"SQLite refused it ({exc}); restore it from a backup") from None
+            if isinstance(exc, sqlite3.Error):
+                raise dbfile.refusal(exc) from None
             raise
         return cls(conn, path)
 

@@ -130,7 +130,7 @@ def _inspect(path: Path) -> bool:
         if app_id == 0 and (not tables or _is_unstamped_fitbet(conn, tables)):
             return True
     except sqlite3.DatabaseError as exc:
-        raise DamagedDatabaseError(f"the database is damaged ({exc}); restore it from a backup") from None
+        raise refusal(exc) from None
     finally:
         conn.close()
     owner = f"application_id {app_id:#x}" if app_id else "tables " + ", ".join(tables[:6])
@@ -139,6 +139,13 @@ def _inspect(path: Path) -> bool:
         f"it is another application's SQLite database ({owner}{more}), left unchanged; point the setting"
         " at fitbet's database, or at a new file"
     )
+
+
+def refusal(exc: sqlite3.Error) -> DatabaseFileError:
+    """What an error of SQLite's on a file that looks like fitbet's database means for whoever runs it."""
+    if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return DatabaseFileError(f"another program holds a lock on it ({exc}); stop that program and start again")
+    return DamagedDatabaseError(f"the database is damaged ({exc}); restore it from a backup")
 
 
 def _is_unstamped_fitbet(conn: sqlite3.Connection, tables: list[str]) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.store.db import Database, MigrationError
-from bot.store.dbfile import APPLICATION_ID, DatabaseFileError
+from bot.store.dbfile import APPLICATION_ID, DamagedDatabaseError, DatabaseFileError
 
 
 def application_id(path: Path) -> int:
@@ -99,3 +99,18 @@ async def test_two_migrations_with_one_number_are_refused_naming_both_before_any
     finally:
         await db.close()
     assert tables == set()
+
+
+async def test_a_database_another_program_has_locked_is_refused_as_locked_not_damaged(tmp_path: Path) -> None:
+    path = tmp_path / "fitbet.db"
+    db = await Database.open(path)
+    await db.close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(DatabaseFileError, match="another program holds a lock") as refused:
+            await Database.open(path)
+        assert not isinstance(refused.value, DamagedDatabaseError)
+    finally:
+        holder.close()
