@@ -19,8 +19,7 @@ log = logging.getLogger(__name__)
 
 RESTARTING = "fitbet is restarting, so nothing was done. Try again in a minute."
 
-# Interaction types (Discord API): application command, component, autocomplete, modal submit.
-_AUTOCOMPLETE = 4
+_AUTOCOMPLETE = 4  # Discord's interaction type: answered with no choices rather than a message
 
 
 class InteractionGate:
