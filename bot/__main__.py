@@ -12,22 +12,22 @@ from pathlib import Path
 
 import discord
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import EXIT_CONFIG, Settings, SettingsError, load_settings
 
 log = logging.getLogger("fitbet")
-
-EXIT_CONFIG = 2
 
 
 def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # fitbet has no voice: discord.py's two warnings about missing voice libraries are noise.
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 
 
 async def _run(settings: Settings) -> int:
     from bot.app import FitbetBot
-    from bot.store.db import MigrationError
+    from bot.startup import StartupError
 
     assert settings.discord_token is not None
     token = settings.discord_token.get_secret_value()
@@ -45,6 +45,7 @@ async def _run(settings: Settings) -> int:
             return 0
         log.info("shutting down")
         await bot.close()
+        runner.cancel()  # a running bot's connect() has returned by now; one still starting stops here
         with contextlib.suppress(asyncio.CancelledError):
             await runner
         log.info("bye")
@@ -55,34 +56,35 @@ async def _run(settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    except MigrationError as exc:
+    except StartupError as exc:
         log.error("%s", exc)
-        return 1
+        return exc.exit_code
     finally:
         stopper.cancel()
-        if not bot.is_closed():
-            await bot.close()
+        await bot.close()  # again: whatever start() opened after a first close is closed too
 
 
 async def _migrate(settings: Settings) -> int:
-    from bot.store.db import Database, MigrationError
+    from bot.startup import StartupError, prepare_database
 
-    db = await Database.open(settings.database_path)
     try:
-        applied = await db.migrate()
-    except MigrationError as exc:
+        db, applied = await prepare_database(settings)
+    except StartupError as exc:
         print(str(exc), file=sys.stderr)
-        return 1
-    finally:
-        await db.close()
+        return exc.exit_code
+    await db.close()
     print(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
     return 0
 
 
 async def _backup(settings: Settings, target: Path) -> int:
-    from bot.store.db import Database
+    from bot.startup import StartupError, open_database
 
-    db = await Database.open(settings.database_path)
+    try:
+        db = await open_database(settings)
+    except StartupError as exc:
+        print(str(exc), file=sys.stderr)
+        return exc.exit_code
     try:
         await db.backup(target)
     finally:

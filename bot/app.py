@@ -12,7 +12,7 @@ import yarl
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
-from bot import faults
+from bot import faults, startup
 from bot.clock import Clock, SystemClock
 from bot.render.chart import ChartRenderer
 from bot.render.message import Outgoing
@@ -20,6 +20,7 @@ from bot.scheduling import Timers
 from bot.services.context import Services
 from bot.services.wiring import wire
 from bot.settings import DISCORD_API_BASE, Settings
+from bot.shutdown import InteractionGate
 from bot.store import announcements
 from bot.store.announcements import AnnouncementRow
 from bot.store.db import Database
@@ -46,6 +47,8 @@ class FitbetBot(commands.Bot):
         self._announcers: dict[str, Announcer] = {}
         self._channel_locks: dict[int, asyncio.Lock] = {}  # one outbox queue per channel
         self._svc: Services | None = None
+        self._db: Database | None = None
+        self.interactions = InteractionGate(self._connection)
         self._catch_up_task: asyncio.Task[None] | None = None
         self.catch_up_done = asyncio.Event()
         self.charts = ChartRenderer(settings.chart_processes)
@@ -63,6 +66,11 @@ class FitbetBot(commands.Bot):
     async def start(self, token: str, *, reconnect: bool = True) -> None:
         # Where Discord's REST API lives (tests point it at the emulator).
         discord.http.Route.BASE = self.settings.discord_api_base
+        # Local faults first, each as one line (bot.startup): the database, then whether Discord answers.
+        self._db, applied = await startup.prepare_database(self.settings)
+        if applied:
+            log.info("database migrated: %s", ", ".join(applied))
+        await startup.wait_for_discord(self.settings.discord_api_base, self.settings.discord_connect_retry_seconds)
         await self.login(token)
         if self.settings.discord_api_base != DISCORD_API_BASE:
             # discord.py dials Discord's gateway directly; elsewhere, ask the API where it is.
@@ -73,14 +81,9 @@ class FitbetBot(commands.Bot):
     async def setup_hook(self) -> None:
         faults.arm(self.settings.test_crash_at)
         self.charts.start()  # the chart workers load matplotlib now, not when the first result is due
-        db = await Database.open(self.settings.database_path)
-        try:
-            applied = await db.migrate()
-        except Exception:
-            await db.close()
-            raise
-        if applied:
-            log.info("database migrated: %s", ", ".join(applied))
+        if self._db is None:
+            raise RuntimeError("start() opens the database before setup_hook")
+        db = self._db
         timers = Timers(db, self.clock)
         timers.after_run(self.post_announcements)
         self._svc = Services(db=db, clock=self.clock, settings=self.settings, timers=timers)
@@ -213,6 +216,8 @@ class FitbetBot(commands.Bot):
         return None
 
     async def close(self) -> None:
+        # Members first: refuse new interactions, let those in flight answer, then close the rest.
+        await self.interactions.close(self.settings.shutdown_grace_seconds)
         if self._catch_up_task is not None and not self._catch_up_task.done():
             # Whatever it had not finished is still due in the database: the next start does it.
             self._catch_up_task.cancel()
@@ -222,6 +227,6 @@ class FitbetBot(commands.Bot):
             self._svc.timers.shutdown()
         await super().close()
         self.charts.close()
-        if self._svc is not None:
-            await self._svc.db.close()
-            self._svc = None
+        db, self._db, self._svc = self._db, None, None
+        if db is not None:
+            await db.close()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+EXIT_CONFIG = 2  # the process's exit code when a setting is invalid or points at something unusable
 DISCORD_API_BASE = "https://discord.com/api/v10"
 HOW_TO_GET_A_BOT_KEY = (
     "DISCORD_TOKEN is not set. Create an application at https://discord.com/developers/applications, "
@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     chart_processes: int = Field(
         default=2, ge=0, le=8, description="Worker processes drawing result charts (0: a thread in the bot)."
     )
+    discord_connect_retry_seconds: float = Field(
+        default=120, ge=0, le=24 * 3600, description="How long start-up keeps trying to reach Discord before exiting."
+    )
+    shutdown_grace_seconds: float = Field(
+        default=5, ge=0, le=60, description="How long shutdown waits for commands in flight to answer."
+    )
     test_crash_at: str | None = Field(default=None, description="Reliability tests only: see bot/faults.py.")
 
     @field_validator("dev_guild_ids", mode="before")
@@ -46,10 +52,10 @@ class Settings(BaseSettings):
     @field_validator("default_timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name like Europe/Berlin") from exc
+        from bot.domain.timeparse import usable_zone
+
+        if usable_zone(value) is None:
+            raise ValueError(f"unknown time zone {value[:40]!r}; use an IANA name like Europe/Berlin")
         return value
 
     @field_validator("log_level")

@@ -12,7 +12,8 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from importlib import resources
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import UserError
 
@@ -148,10 +149,24 @@ _COMMON_ZONES = (
 
 @lru_cache(maxsize=1)
 def _zones() -> dict[str, str]:
-    """Lower-cased IANA name → canonical name, without the `posix/` and `right/` copies."""
-    names = {n for n in available_timezones() if not n.startswith(("posix/", "right/"))}
-    names.add("UTC")
+    """Lower-cased IANA name → canonical name, for the zones the `tzdata` package ships.
+
+    Not `available_timezones()`: it adds the host's own files, such as `localtime` (whatever the
+    host's /etc/localtime is, absent elsewhere). `Factory` is a placeholder, not a place.
+    """
+    listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    names = (set(listed) - {"Factory"}) | {"UTC"}
     return {n.lower(): n for n in sorted(names)}
+
+
+def usable_zone(name: str) -> ZoneInfo | None:
+    """The zone for an exact IANA name (a stored or configured one) if `tzdata` has it and it loads."""
+    if _zones().get(name.lower()) != name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def parse_timezone(name: str) -> ZoneInfo:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
@@ -13,12 +12,14 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.store import dbfile
+from bot.store.dbfile import MIGRATION_NAME
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
 class MigrationError(Exception):
@@ -39,15 +40,27 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
+        """Open fitbet's database at `path` (created if missing).
+
+        Raises `dbfile.DatabaseFileError` (one line, nothing written) for a path fitbet can't use:
+        a folder, no write access, not SQLite, another application's file, a damaged database.
+        """
         path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
+        stamp = str(path) == ":memory:" or await asyncio.to_thread(dbfile.check, path)
         conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
+        try:
+            conn.row_factory = aiosqlite.Row
+            if stamp:
+                await conn.execute(f"PRAGMA application_id = {dbfile.APPLICATION_ID}")
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=5000")
+        except BaseException as exc:
+            await conn.close()  # its thread would keep the process alive
+            if isinstance(exc, sqlite3.Error):
+                raise dbfile.refusal(exc) from None
+            raise
         return cls(conn, path)
 
     async def close(self) -> None:
@@ -97,17 +110,14 @@ class Database:
 
     async def migrate(self, directory: Path = MIGRATIONS_DIR) -> list[str]:
         """Apply every migration not yet recorded, in order, each in its own transaction."""
+        files = _numbered_migrations(directory)
         await self.conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
         )
         applied = {row["version"] for row in await self.fetchall("SELECT version FROM schema_migrations")}
         done: list[str] = []
-        for file in _migration_files(directory):
-            match = _MIGRATION_NAME.match(file.name)
-            if not match:
-                raise MigrationError(f"migration file {file.name!r} is not named NNNN_name.sql")
-            version = int(match.group(1))
+        for version, file in files:
             if version in applied:
                 continue
             sql = file.read_text(encoding="utf-8")
@@ -172,8 +182,21 @@ async def fetchone(db: Database | aiosqlite.Connection, sql: str, params: Params
     return rows[0] if rows else None
 
 
-def _migration_files(directory: Path) -> list[Path]:
-    return sorted(directory.glob("*.sql"))
+def _numbered_migrations(directory: Path) -> list[tuple[int, Path]]:
+    """Every migration file with its number, in order; refused whole if one is misnamed or a number is taken twice."""
+    numbered: dict[int, Path] = {}
+    for file in sorted(directory.glob("*.sql")):
+        match = MIGRATION_NAME.match(file.name)
+        if not match:
+            raise MigrationError(f"migration file {file.name!r} is not named NNNN_name.sql")
+        version = int(match.group(1))
+        if version in numbered:
+            raise MigrationError(
+                f"migrations {numbered[version].name} and {file.name} both have number {version:04d};"
+                " renumber one of them (each number is applied once)"
+            )
+        numbered[version] = file
+    return sorted(numbered.items())
 
 
 def _prepare_target(target: Path) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from bot.domain.guild_settings import GuildSettings
+from bot.domain.timeparse import usable_zone
 from bot.store.codec import to_db
 from bot.store.db import Database
+
+log = logging.getLogger(__name__)
 
 _COLUMNS = ("announce_channel_id", "timezone", "admin_role_id", "penalty_due_days", "distance_unit")
 
@@ -32,11 +36,30 @@ async def _read(db: Database, guild_id: int, default_timezone: str) -> GuildSett
     return GuildSettings(
         guild_id=guild_id,
         announce_channel_id=row["announce_channel_id"],
-        timezone=row["timezone"] or default_timezone,
+        timezone=_zone_or_default(db, guild_id, row["timezone"], default_timezone),
         admin_role_id=row["admin_role_id"],
         penalty_due_days=row["penalty_due_days"],
         distance_unit=row["distance_unit"],
     )
+
+
+def _zone_or_default(db: Database, guild_id: int, stored: str | None, default_timezone: str) -> str:
+    """The stored zone, or the default when it no longer loads here (tzdata dropped it, or a host-only
+    name such as `localtime` from before such names were refused): one warning, not an error per command."""
+    if not stored:
+        return default_timezone
+    if usable_zone(stored) is not None:
+        return stored
+    warned = ("guild_zone_warned", guild_id, stored)
+    if warned not in db.memo:
+        db.memo[warned] = True
+        log.warning(
+            "server %s: its time zone %r does not load here; using %s until an admin sets one (/admin timezone)",
+            guild_id,
+            stored,
+            default_timezone,
+        )
+    return default_timezone
 
 
 async def update(db: Database, guild_id: int, now: datetime, **values: object) -> None:

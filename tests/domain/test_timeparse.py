@@ -16,6 +16,7 @@ from bot.domain.timeparse import (
     timezone_choices,
     title_duration,
     ts,
+    usable_zone,
 )
 from bot.errors import UserError
 
@@ -108,10 +109,20 @@ def test_time_zones_are_found_whatever_the_case() -> None:
     assert parse_timezone("UTC").key == "UTC"
 
 
-@pytest.mark.parametrize("name", ["", "Mars/Olympus", "Berlin/Europe", "../../etc/passwd", "x" * 300])
+@pytest.mark.parametrize(
+    "name", ["", "Mars/Olympus", "Berlin/Europe", "../../etc/passwd", "x" * 300, "localtime", "posixrules", "Factory"]
+)
 def test_unknown_time_zones_are_refused(name: str) -> None:
     with pytest.raises(UserError, match="time zone"):
         parse_timezone(name)
+
+
+def test_only_exact_tzdata_names_are_usable_as_stored_zones() -> None:
+    zone = usable_zone("Europe/Berlin")
+    assert zone is not None and zone.key == "Europe/Berlin"
+    assert usable_zone("UTC") is not None
+    for name in ("europe/berlin", "localtime", "Factory", "posix/Europe/Berlin", "Mars/Olympus_Mons", ""):
+        assert usable_zone(name) is None, name
 
 
 def test_unknown_time_zone_suggests_close_names() -> None:

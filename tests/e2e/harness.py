@@ -368,10 +368,16 @@ def bot_process_env(
 
 
 async def spawn_bot_process(
-    tmp_path: Path, env: Mapping[str, str], *, args: Iterable[str] = (), log_name: str = "bot.log"
+    tmp_path: Path,
+    env: Mapping[str, str],
+    *,
+    args: Iterable[str] = (),
+    log_name: str = "bot.log",
+    preexec_fn: Callable[[], object] | None = None,
 ) -> BotProcess:
     """Start `python -m bot [args]` in `tmp_path` (so no repository `.env` is read) with `env`
-    on top of a minimal environment. Does not wait for anything."""
+    on top of a minimal environment. Does not wait for anything. `preexec_fn` runs in the child
+    before the bot starts (e.g. to drop privileges)."""
     shim_dir = tmp_path / "_e2e_site"
     shim_dir.mkdir(exist_ok=True)
     (shim_dir / "sitecustomize.py").write_text(_SITE_SHIM, encoding="utf-8")
@@ -388,6 +394,7 @@ async def spawn_bot_process(
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        preexec_fn=preexec_fn,
     )
     proc = BotProcess(process, tmp_path / log_name)
     SPAWNED.append(proc)

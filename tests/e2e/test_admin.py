@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ import pytest
 from bot.services import admin as admin_service
 from bot.store import guilds
 from tests.e2e.challenge_support import (
+    APOLOGY,
     challenge_row,
     create,
     logs,
@@ -208,6 +210,44 @@ async def test_unknown_timezone_is_refused(
     assert guild.admin is not None
     await refused(emulator, bot_handle, guild.admin, "admin timezone", "time zone", name=name)
     assert (await bot_handle.bot.svc.guild_settings(guild.id)).timezone == "UTC"
+
+
+@pytest.mark.parametrize("name", ["localtime", "posixrules", "Factory"])
+async def test_a_host_only_zone_name_is_refused_and_never_offered(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle, name: str
+) -> None:
+    # `localtime` follows the host's /etc/localtime: a bot started elsewhere would not know it.
+    assert guild.admin is not None
+    await refused(emulator, bot_handle, guild.admin, "admin timezone", "time zone", name=name)
+    choices = await emulator.autocomplete(guild.admin, "admin timezone", "name", name[:5])
+    assert name not in [c.value for c in choices]
+
+
+@pytest.mark.parametrize("stored", ["Mars/Olympus_Mons", "localtime"])
+async def test_a_stored_zone_that_does_not_load_falls_back_to_the_default_with_one_warning(
+    emulator: DiscordEmulator,
+    guild: Guild,
+    bot_handle: BotHandle,
+    caplog: pytest.LogCaptureFixture,
+    stored: str,
+) -> None:
+    # Written by an older fitbet, or on a host that had the name: it does not load here.
+    await guilds.update(bot_handle.bot.svc.db, guild.id, bot_handle.clock.now(), timezone=stored)
+    caplog.set_level(logging.WARNING, logger="bot.store.guilds")
+    alice = guild.members["alice"]
+    day = (bot_handle.clock.now() + timedelta(days=2)).date()
+    await create(emulator, alice, duration=None, end=f"{day:%Y-%m-%d} 18:00")
+    row = await challenge_row(bot_handle, guild, 1)
+    assert datetime.fromisoformat(row["ends_at"]) == datetime(day.year, day.month, day.day, 18, tzinfo=UTC)
+    for command in ("challenge status", "challenge list", "help"):
+        res = await emulator.invoke(alice, command)
+        assert APOLOGY not in res.text.lower(), f"/{command}: {res.text}"
+    # Another setting changes (the kept settings are read again): still the one warning.
+    await guilds.update(bot_handle.bot.svc.db, guild.id, bot_handle.clock.now(), penalty_due_days=3)
+    await emulator.invoke(alice, "challenge status")
+    warnings = [r for r in caplog.records if r.name == "bot.store.guilds" and r.levelno == logging.WARNING]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
+    assert stored in warnings[0].getMessage() and "UTC" in warnings[0].getMessage()
 
 
 # =================================================================================================
