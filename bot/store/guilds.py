@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+
+import aiosqlite
 
 from bot.domain.guild_settings import GuildSettings
 from bot.store.codec import to_db
-from bot.store.db import Database
+from bot.store.db import Database, fetchone
 
 _COLUMNS = ("announce_channel_id", "timezone", "admin_role_id", "penalty_due_days", "distance_unit")
 
 
 async def get(db: Database, guild_id: int, default_timezone: str) -> GuildSettings:
-    """A server's settings. Kept in memory per database after the first read: nearly every command
-    reads them, and `update` below is the only writer, which drops the kept copy once it commits."""
+    """A server's settings as committed. Kept in memory per database after the first read: nearly every
+    command reads them, and `update` below is the only writer, which drops the kept copy once it commits.
+
+    Read on the reading connection even inside a transaction, so what is kept is never a value a
+    transaction wrote and may still roll back."""
     key, version_key = ("guild_settings", guild_id, default_timezone), ("guild_settings_version", guild_id)
     cached = db.memo.get(key)
     if isinstance(cached, GuildSettings):
@@ -26,7 +32,7 @@ async def get(db: Database, guild_id: int, default_timezone: str) -> GuildSettin
 
 
 async def _read(db: Database, guild_id: int, default_timezone: str) -> GuildSettings:
-    row = await db.fetchone("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
+    row = await fetchone(db.reader, "SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
     if row is None:
         return GuildSettings(guild_id=guild_id, timezone=default_timezone)
     return GuildSettings(
@@ -39,7 +45,15 @@ async def _read(db: Database, guild_id: int, default_timezone: str) -> GuildSett
     )
 
 
-async def update(db: Database, guild_id: int, now: datetime, **values: object) -> None:
+async def update(
+    db: Database,
+    guild_id: int,
+    now: datetime,
+    *,
+    audit: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None,
+    **values: object,
+) -> None:
+    """Change some settings; `audit` runs in the same transaction (the admin's audit line)."""
     unknown = set(values) - set(_COLUMNS)
     if unknown:
         raise ValueError(f"unknown guild settings {sorted(unknown)}")
@@ -53,6 +67,8 @@ async def update(db: Database, guild_id: int, now: datetime, **values: object) -
             f" ON CONFLICT (guild_id) DO UPDATE SET updated_at = excluded.updated_at, {assignments}",
             (guild_id, to_db(now), *values.values()),
         )
+        if audit is not None:
+            await audit(conn)
     version_key = ("guild_settings_version", guild_id)
     db.memo[version_key] = db.memo.get(version_key, 0) + 1
     for key in [k for k in db.memo if isinstance(k, tuple) and k[:2] == ("guild_settings", guild_id)]:
