@@ -9,6 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot import faults
 from bot.domain import challenges as rules_mod
 from bot.domain.text import optional_text
 from bot.domain.timeparse import parse_duration, parse_local_datetime, parse_timezone
@@ -25,7 +26,7 @@ from bot.store import audit, guilds, timers
 from bot.store import bets as bet_store
 from bot.store import challenges as challenge_store
 from bot.store.codec import from_db, to_db
-from bot.store.db import fetchone
+from bot.store.db import InTransaction, fetchone
 
 MAX_REASON_CHARS = 200
 # Every table in /admin export, each with the query selecting exactly one server's rows.
@@ -39,28 +40,33 @@ def clean_reason(reason: str | None, *, required: bool = False) -> str | None:
     return text
 
 
-async def set_channel(svc: Services, guild_id: int, actor_id: int, channel_id: int) -> None:
+def audit_line(svc: Services, guild_id: int, actor_id: int, action: str, target: str, why: str | None) -> InTransaction:
+    """An admin action's audit line, for the service to write in the transaction that makes the change:
+    the change and its line are committed together or not at all."""
     now = svc.now()
-    await guilds.update(svc.db, guild_id, now, announce_channel_id=channel_id)
-    async with svc.db.transaction() as conn:
-        await audit.record(conn, guild_id, actor_id, "channel", f"<#{channel_id}>", None, now)
+
+    async def write(conn: aiosqlite.Connection) -> None:
+        faults.point("admin:before_audit")  # the change is written, its audit line not yet
+        await audit.record(conn, guild_id, actor_id, action, target, why, now)
+
+    return write
+
+
+async def set_channel(svc: Services, guild_id: int, actor_id: int, channel_id: int) -> None:
+    line = audit_line(svc, guild_id, actor_id, "channel", f"<#{channel_id}>", None)
+    await guilds.update(svc.db, guild_id, svc.now(), announce_channel_id=channel_id, audit=line)
 
 
 async def set_timezone(svc: Services, guild_id: int, actor_id: int, name: str) -> str:
     zone = parse_timezone(name)
-    now = svc.now()
-    await guilds.update(svc.db, guild_id, now, timezone=zone.key)
-    async with svc.db.transaction() as conn:
-        await audit.record(conn, guild_id, actor_id, "timezone", zone.key, None, now)
+    line = audit_line(svc, guild_id, actor_id, "timezone", zone.key, None)
+    await guilds.update(svc.db, guild_id, svc.now(), timezone=zone.key, audit=line)
     return zone.key
 
 
 async def cancel_challenge(svc: Services, guild_id: int, no: int, actor_id: int, reason: str | None) -> ChallengeView:
-    why = clean_reason(reason)
-    view = await challenge_service.cancel(svc, guild_id, no, actor_id, is_admin=True)
-    async with svc.db.transaction() as conn:
-        await audit.record(conn, guild_id, actor_id, "cancel", f"challenge #{no}", why, svc.now())
-    return view
+    line = audit_line(svc, guild_id, actor_id, "cancel", f"challenge #{no}", clean_reason(reason))
+    return await challenge_service.cancel(svc, guild_id, no, actor_id, is_admin=True, audit=line)
 
 
 async def extend_challenge(
@@ -216,33 +222,22 @@ async def audit_entries(svc: Services, guild_id: int) -> list[tuple[datetime, in
 
 
 async def settle_bet(svc: Services, guild_id: int, no: int, actor_id: int, side: str, reason: str | None) -> BetView:
-    why = clean_reason(reason)
-    view = await bet_service.settle_manual(svc, guild_id, no, actor_id, True, side)
-    await _audit(svc, guild_id, actor_id, "settle", f"bet #{no} → {side}", why)
-    return view
+    line = audit_line(svc, guild_id, actor_id, "settle", f"bet #{no} → {side}", clean_reason(reason))
+    return await bet_service.settle_manual(svc, guild_id, no, actor_id, True, side, audit=line)
 
 
 async def void_bet(svc: Services, guild_id: int, no: int, actor_id: int, reason: str | None) -> BetView:
     why = clean_reason(reason)
-    view = await bet_service.void_bet(svc, guild_id, no, actor_id, True, why)
-    await _audit(svc, guild_id, actor_id, "void", f"bet #{no}", why)
-    return view
+    line = audit_line(svc, guild_id, actor_id, "void", f"bet #{no}", why)
+    return await bet_service.void_bet(svc, guild_id, no, actor_id, True, why, audit=line)
 
 
 async def waive_penalty(svc: Services, guild_id: int, no: int, actor_id: int, reason: str | None) -> PenaltyView:
     why = clean_reason(reason)
-    view = await penalty_service.waive_no(svc, guild_id, no, actor_id, True, why)
-    await _audit(svc, guild_id, actor_id, "waive", f"penalty #{no}", why)
-    return view
+    line = audit_line(svc, guild_id, actor_id, "waive", f"penalty #{no}", why)
+    return await penalty_service.waive_no(svc, guild_id, no, actor_id, True, why, audit=line)
 
 
 async def verify_penalty(svc: Services, guild_id: int, no: int, actor_id: int, reason: str | None) -> PenaltyView:
-    why = clean_reason(reason)
-    view = await penalty_service.verify_no(svc, guild_id, no, actor_id, True)
-    await _audit(svc, guild_id, actor_id, "verify", f"penalty #{no}", why)
-    return view
-
-
-async def _audit(svc: Services, guild_id: int, actor_id: int, action: str, target: str, why: str | None) -> None:
-    async with svc.db.transaction() as conn:
-        await audit.record(conn, guild_id, actor_id, action, target, why, svc.now())
+    line = audit_line(svc, guild_id, actor_id, "verify", f"penalty #{no}", clean_reason(reason))
+    return await penalty_service.verify_no(svc, guild_id, no, actor_id, True, audit=line)

@@ -18,6 +18,7 @@ from bot.services.context import Services
 from bot.store import announcements, timers
 from bot.store import bets as bet_store
 from bot.store import penalties as store
+from bot.store.db import InTransaction
 from bot.store.penalties import EventRow, PenaltyRow
 from bot.store.timers import TimerRow
 
@@ -170,7 +171,10 @@ async def _close_timers(conn: aiosqlite.Connection, penalty_id: int, now: dateti
         await timers.cancel(conn, kind, penalty_id, now)
 
 
-async def verify(svc: Services, row: PenaltyRow, actor_id: int, is_admin: bool) -> PenaltyView:
+async def verify(
+    svc: Services, row: PenaltyRow, actor_id: int, is_admin: bool, *, audit: InTransaction | None = None
+) -> PenaltyView:
+    """A winner (or an admin) confirms a submitted penalty; `audit` runs in the same transaction."""
     now = svc.now()
     channel = await _channel(svc, row)
     async with svc.db.transaction() as conn:
@@ -182,6 +186,8 @@ async def verify(svc: Services, row: PenaltyRow, actor_id: int, is_admin: bool) 
         await store.add_event(conn, fresh.id, actor_id, "verify", now)
         await _close_timers(conn, fresh.id, now)
         await announcements.queue(conn, fresh.guild_id, ANN_DONE, fresh.id, channel, now)
+        if audit is not None:
+            await audit(conn)
     _forget(svc, row.id)
     return await view(svc, row)
 
@@ -204,8 +210,15 @@ async def reject(
 
 
 async def waive(
-    svc: Services, row: PenaltyRow, actor_id: int, is_admin: bool, reason: str | None = None
+    svc: Services,
+    row: PenaltyRow,
+    actor_id: int,
+    is_admin: bool,
+    reason: str | None = None,
+    *,
+    audit: InTransaction | None = None,
 ) -> PenaltyView:
+    """Let a penalty go (a winner or an admin); `audit` runs in the same transaction."""
     now = svc.now()
     clean = optional_text(reason, "reason", REASON_MAX)
     channel = await _channel(svc, row)
@@ -218,6 +231,8 @@ async def waive(
         await store.add_event(conn, fresh.id, actor_id, "waive", now, detail=clean)
         await _close_timers(conn, fresh.id, now)
         await announcements.queue(conn, fresh.guild_id, ANN_WAIVED, fresh.id, channel, now)
+        if audit is not None:
+            await audit(conn)
     _forget(svc, row.id)
     return await view(svc, row)
 
@@ -227,8 +242,10 @@ def _forget(svc: Services, penalty_id: int) -> None:
         svc.timers.forget(kind, penalty_id)
 
 
-async def verify_no(svc: Services, guild_id: int, no: int | None, actor_id: int, is_admin: bool) -> PenaltyView:
-    return await verify(svc, await resolve(svc, guild_id, no), actor_id, is_admin)
+async def verify_no(
+    svc: Services, guild_id: int, no: int | None, actor_id: int, is_admin: bool, *, audit: InTransaction | None = None
+) -> PenaltyView:
+    return await verify(svc, await resolve(svc, guild_id, no), actor_id, is_admin, audit=audit)
 
 
 async def reject_no(
@@ -238,9 +255,16 @@ async def reject_no(
 
 
 async def waive_no(
-    svc: Services, guild_id: int, no: int | None, actor_id: int, is_admin: bool, reason: str | None = None
+    svc: Services,
+    guild_id: int,
+    no: int | None,
+    actor_id: int,
+    is_admin: bool,
+    reason: str | None = None,
+    *,
+    audit: InTransaction | None = None,
 ) -> PenaltyView:
-    return await waive(svc, await resolve(svc, guild_id, no), actor_id, is_admin, reason)
+    return await waive(svc, await resolve(svc, guild_id, no), actor_id, is_admin, reason, audit=audit)
 
 
 async def history(svc: Services, row: PenaltyRow) -> list[EventRow]:

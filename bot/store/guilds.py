@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-
-import aiosqlite
 
 from bot.domain.guild_settings import GuildSettings
 from bot.store.codec import to_db
-from bot.store.db import Database, fetchone
+from bot.store.db import Database, InTransaction, fetchone
 
 _COLUMNS = ("announce_channel_id", "timezone", "admin_role_id", "penalty_due_days", "distance_unit")
 
@@ -50,7 +47,7 @@ async def update(
     guild_id: int,
     now: datetime,
     *,
-    audit: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None,
+    audit: InTransaction | None = None,
     **values: object,
 ) -> None:
     """Change some settings; `audit` runs in the same transaction (the admin's audit line)."""
