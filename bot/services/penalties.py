@@ -29,7 +29,18 @@ ANN_REMINDER = "penalty_reminder"
 ANN_OVERDUE = "penalty_overdue"
 
 REASON_MAX = 200
-FILTERS = ("open", "owed", "submitted", "overdue", "done", "all")
+_OPEN = (PenaltyStatus.OWED, PenaltyStatus.SUBMITTED)
+# Each /penalty list filter: the statuses it shows (None: all), and whether only those past their due
+# time (rules.is_overdue: open and due). Filtered in SQL, so an old penalty is found however many follow it.
+LIST_FILTERS: dict[str, tuple[tuple[PenaltyStatus, ...] | None, bool]] = {
+    "open": (_OPEN, False),
+    "owed": ((PenaltyStatus.OWED,), False),
+    "submitted": ((PenaltyStatus.SUBMITTED,), False),
+    "overdue": (_OPEN, True),
+    "done": ((PenaltyStatus.VERIFIED, PenaltyStatus.WAIVED), False),
+    "all": (None, False),
+}
+FILTERS = tuple(LIST_FILTERS)
 
 
 @dataclass(frozen=True)
@@ -85,29 +96,21 @@ async def resolve_id(svc: Services, guild_id: int | None, penalty_id: int) -> Pe
     return row
 
 
-def _matches(v: PenaltyView, which: str) -> bool:
-    status = v.status
-    if which == "all":
-        return True
-    if which == "open":
-        return rules.is_open(status)
-    if which == "owed":
-        return status is PenaltyStatus.OWED
-    if which == "submitted":
-        return status is PenaltyStatus.SUBMITTED
-    if which == "overdue":
-        return v.overdue
-    return status in (PenaltyStatus.VERIFIED, PenaltyStatus.WAIVED)  # done
-
-
 async def list_penalties(
     svc: Services, guild_id: int, member_id: int | None = None, which: str = "open"
 ) -> list[PenaltyView]:
-    if which not in FILTERS:
+    """The newest (at most store.LIST_LIMIT) of this server's penalties the filter `which` shows."""
+    if which not in LIST_FILTERS:
         raise UserError("Show open, owed, submitted, overdue, done or all penalties.")
-    rows = await store.list_for_guild(svc.db, guild_id, member_id)
-    views = [await view(svc, r) for r in rows]
-    return [v for v in views if _matches(v, which)]
+    statuses, overdue_only = LIST_FILTERS[which]
+    rows = await store.list_for_guild(
+        svc.db,
+        guild_id,
+        member_id,
+        statuses=None if statuses is None else [s.value for s in statuses],
+        due_by=svc.now() if overdue_only else None,
+    )
+    return [await view(svc, r) for r in rows]
 
 
 async def autocomplete(svc: Services, guild_id: int, text: str, *, open_only: bool = True) -> list[tuple[int, str]]:
