@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +20,7 @@ from bot.services import penalties as penalty_service
 from bot.services.bets import BetView
 from bot.services.challenges import ChallengeView
 from bot.services.context import Services
+from bot.services.export import ExportFiles, ExportPacker
 from bot.services.penalties import PenaltyView
 from bot.store import audit, guilds, timers
 from bot.store import bets as bet_store
@@ -29,6 +29,7 @@ from bot.store.codec import from_db, to_db
 from bot.store.db import InTransaction, fetchone
 
 MAX_REASON_CHARS = 200
+DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # a server without boosts; the interaction says the real one
 # Every table in /admin export, each with the query selecting exactly one server's rows.
 EXPORT_TABLES: dict[str, str] = {**audit.EXPORTS, **bet_store.EXPORTS}
 
@@ -196,18 +197,19 @@ async def recent_logs(svc: Services, guild_id: int, limit: int = 200) -> list[Lo
     ]
 
 
-async def export_csv(svc: Services, guild_id: int, actor_id: int) -> list[tuple[str, bytes]]:
-    """One CSV file per table with exactly this server's rows."""
-    files: list[tuple[str, bytes]] = []
-    for table, sql in EXPORT_TABLES.items():
-        columns, rows = await audit.export_rows(svc.db, sql, guild_id)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(columns)
-        writer.writerows(rows)
-        files.append((f"{table}.csv", buffer.getvalue().encode("utf-8")))
+async def export_csv(
+    svc: Services, guild_id: int, actor_id: int, upload_limit: int = DEFAULT_UPLOAD_LIMIT
+) -> ExportFiles:
+    """One CSV per table with exactly this server's rows, as of one moment, in messages whose files
+    each stay within `upload_limit` bytes (zipped and split when they must; bot.services.export)."""
+    packer = ExportPacker(upload_limit, svc.now())
+    async with svc.db.snapshot() as conn:
+        for table, sql in EXPORT_TABLES.items():
+            async for columns, rows in audit.export_rows(conn, sql, guild_id):
+                await asyncio.to_thread(packer.add, table, columns, rows)  # CSV and deflate: off the loop
+    files = await asyncio.to_thread(packer.finish)
     async with svc.db.transaction() as conn:
-        await audit.record(conn, guild_id, actor_id, "export", f"{len(files)} tables", None, svc.now())
+        await audit.record(conn, guild_id, actor_id, "export", f"{files.tables} tables", None, svc.now())
     return files
 
 

@@ -124,6 +124,22 @@ class Database:
                 with suppress(ValueError):  # exited from another context (a generator closed elsewhere)
                     _CURRENT.reset(token)
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A read-only connection of its own, in one read transaction: its queries all see the same
+        commit, and a long read through it (an export, in chunks) holds no other reader back."""
+        if self.reader is self.conn:  # in memory: nothing to open a second view of
+            yield self.conn
+            return
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        try:
+            await _set_pragmas(conn)
+            await conn.execute("PRAGMA query_only=ON")
+            await conn.execute("BEGIN")  # deferred: the snapshot is taken at the first read
+            yield conn
+        finally:
+            await conn.close()  # ends the read transaction
+
     async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """A write transaction run whole on the connection's thread: one trip to it, not one per statement.
 

@@ -73,7 +73,9 @@ async def test_export_has_only_this_servers_rows_and_parses_back(svc: Services) 
     mine = await seed(svc)
     await seed(svc, OTHER_GUILD)
     await challenge_service.log(svc, GUILD, mine.row.no, SAM, "42", note='comma, "quote"')
-    files = dict(await admin.export_csv(svc, GUILD, ADMIN))
+    export = await admin.export_csv(svc, GUILD, ADMIN)
+    assert not export.zipped
+    files = dict(f for message in export.messages for f in message)
     challenges = list(csv.DictReader(io.StringIO(files["challenges.csv"].decode())))
     assert [int(c["guild_id"]) for c in challenges] == [GUILD]
     logs = list(csv.DictReader(io.StringIO(files["logs.csv"].decode())))

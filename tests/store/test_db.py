@@ -116,3 +116,17 @@ async def test_reads_outside_a_transaction_cannot_write(db: Database) -> None:
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         await db.fetchall("INSERT INTO t (n) VALUES (1) RETURNING n")
     assert await _count(db) == 0
+
+
+async def test_a_snapshot_sees_one_commit_and_holds_no_other_reader_back(db: Database) -> None:
+    await db.write(lambda conn: _insert(conn, 1, 2, 3))
+    async with db.snapshot() as snap:
+        async with snap.execute("SELECT n FROM t ORDER BY n") as cur:
+            first = await cur.fetchmany(1)
+            await db.write(lambda conn: _insert(conn, 4))  # committed while the snapshot's cursor is open
+            rest = await cur.fetchall()
+        assert [r[0] for r in [*first, *rest]] == [1, 2, 3]
+        count = await fetchone(snap, "SELECT COUNT(*) FROM t")
+        assert count is not None and count[0] == 3  # later queries see the same commit
+        assert await _count(db) == 4  # everyone else reads the latest
+    assert await _count(db) == 4
