@@ -134,14 +134,16 @@ async def _plans(svc: Services, ops: dict[str, Callable[[], Awaitable[Any]]]) ->
     """Every statement each operation runs, with SQLite's query plan for it."""
     seen: dict[str, list[str]] = {}
     current: list[str] = []
-    await svc.db.conn.set_trace_callback(current.append)
+    for conn in {svc.db.conn, svc.db.reader}:  # reads run on the reading connection
+        await conn.set_trace_callback(current.append)
     try:
         for name, fn in ops.items():
             current.clear()
             await fn()
             seen[name] = [s for s in current if s.lstrip().upper().startswith(("SELECT", "WITH"))]
     finally:
-        await svc.db.conn.set_trace_callback(None)
+        for conn in {svc.db.conn, svc.db.reader}:
+            await conn.set_trace_callback(None)
     out: dict[str, list[tuple[str, list[str]]]] = {}
     for name, statements in seen.items():
         plans = []

@@ -17,6 +17,7 @@ POINTS = (
     "post:before_send",  # an announcement is about to be posted
     "post:after_send",  # posted to Discord, not yet recorded as posted
     "post:after_mark",  # recorded as posted, the next one not yet sent
+    "admin:before_audit",  # an admin action's change is written, its audit line not yet (same transaction)
 )
 EXIT_CODE = 70
 

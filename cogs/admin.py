@@ -22,7 +22,6 @@ from cogs.penalty import PenaltyNo, disable_submission_buttons, open_penalty_aut
 if TYPE_CHECKING:
     from bot.app import FitbetBot
 
-MAX_ATTACHMENTS = 10  # per message
 BetNo = app_commands.Range[int, 1, 1_000_000]
 NEEDED = ("view_channel", "send_messages", "embed_links", "attach_files")
 
@@ -213,12 +212,20 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
     @app_commands.command(name="export", description="This server's data as CSV files.")
     async def export(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        files = await service.export_csv(services(interaction), guild_id(interaction), interaction.user.id)
-        batches = [files[i : i + MAX_ATTACHMENTS] for i in range(0, len(files), MAX_ATTACHMENTS)]
-        for number, batch in enumerate(batches, start=1):
-            part = f" (part {number} of {len(batches)})" if len(batches) > 1 else ""
-            text = f"{len(files)} CSV files, one per table{part}."
-            await reply(interaction, Outgoing(content=text, files=batch), ephemeral=True)
+        export = await service.export_csv(
+            services(interaction), guild_id(interaction), interaction.user.id, interaction.filesize_limit
+        )
+        count = len(export.messages)
+        for number, files in enumerate(export.messages, start=1):
+            part = f" (part {number} of {count})" if count > 1 else ""
+            if export.zipped:
+                text = (
+                    f"{export.tables} CSV files, one per table, zipped to fit this server's upload limit{part}. "
+                    "A table too big for one file goes on in name-2.csv, name-3.csv, …"
+                )
+            else:
+                text = f"{export.tables} CSV files, one per table{part}."
+            await reply(interaction, Outgoing(content=text, files=files), ephemeral=True)
 
     @app_commands.command(name="audit", description="Who changed what, and why.")
     async def audit(self, interaction: discord.Interaction[Any]) -> None:

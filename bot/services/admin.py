@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
+from bot import faults
 from bot.domain import challenges as rules_mod
 from bot.domain.challenges import ChallengeStatus
 from bot.domain.text import optional_text
@@ -21,14 +21,16 @@ from bot.services import penalties as penalty_service
 from bot.services.bets import BetView
 from bot.services.challenges import ChallengeView
 from bot.services.context import Services
+from bot.services.export import ExportFiles, ExportPacker
 from bot.services.penalties import PenaltyView
 from bot.store import audit, guilds, timers
 from bot.store import bets as bet_store
 from bot.store import challenges as challenge_store
 from bot.store.codec import from_db, to_db
-from bot.store.db import fetchone
+from bot.store.db import InTransaction, fetchone
 
 MAX_REASON_CHARS = 200
+DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # a server without boosts; the interaction says the real one
 # Every table in /admin export, each with the query selecting exactly one server's rows.
 EXPORT_TABLES: dict[str, str] = {**audit.EXPORTS, **bet_store.EXPORTS}
 
@@ -40,28 +42,33 @@ def clean_reason(reason: str | None, *, required: bool = False) -> str | None:
     return text
 
 
-async def set_channel(svc: Services, guild_id: int, actor_id: int, channel_id: int) -> None:
+def audit_line(svc: Services, guild_id: int, actor_id: int, action: str, target: str, why: str | None) -> InTransaction:
+    """An admin action's audit line, for the service to write in the transaction that makes the change:
+    the change and its line are committed together or not at all."""
     now = svc.now()
-    await guilds.update(svc.db, guild_id, now, announce_channel_id=channel_id)
-    async with svc.db.transaction() as conn:
-        await audit.record(conn, guild_id, actor_id, "channel", f"<#{channel_id}>", None, now)
+
+    async def write(conn: aiosqlite.Connection) -> None:
+        faults.point("admin:before_audit")  # the change is written, its audit line not yet
+        await audit.record(conn, guild_id, actor_id, action, target, why, now)
+
+    return write
+
+
+async def set_channel(svc: Services, guild_id: int, actor_id: int, channel_id: int) -> None:
+    line = audit_line(svc, guild_id, actor_id, "channel", f"<#{channel_id}>", None)
+    await guilds.update(svc.db, guild_id, svc.now(), announce_channel_id=channel_id, audit=line)
 
 
 async def set_timezone(svc: Services, guild_id: int, actor_id: int, name: str) -> str:
     zone = parse_timezone(name)
-    now = svc.now()
-    await guilds.update(svc.db, guild_id, now, timezone=zone.key)
-    async with svc.db.transaction() as conn:
-        await audit.record(conn, guild_id, actor_id, "timezone", zone.key, None, now)
+    line = audit_line(svc, guild_id, actor_id, "timezone", zone.key, None)
+    await guilds.update(svc.db, guild_id, svc.now(), timezone=zone.key, audit=line)
     return zone.key
 
 
 async def cancel_challenge(svc: Services, guild_id: int, no: int, actor_id: int, reason: str | None) -> ChallengeView:
-    why = clean_reason(reason)
-    view = await challenge_service.cancel(svc, guild_id, no, actor_id, is_admin=True)
-    async with svc.db.transaction() as conn:
-        await audit.record(conn, guild_id, actor_id, "cancel", f"challenge #{no}", why, svc.now())
-    return view
+    line = audit_line(svc, guild_id, actor_id, "cancel", f"challenge #{no}", clean_reason(reason))
+    return await challenge_service.cancel(svc, guild_id, no, actor_id, is_admin=True, audit=line)
 
 
 async def extend_challenge(
@@ -196,18 +203,19 @@ async def recent_logs(svc: Services, guild_id: int, limit: int = 200) -> list[Lo
     ]
 
 
-async def export_csv(svc: Services, guild_id: int, actor_id: int) -> list[tuple[str, bytes]]:
-    """One CSV file per table with exactly this server's rows."""
-    files: list[tuple[str, bytes]] = []
-    for table, sql in EXPORT_TABLES.items():
-        columns, rows = await audit.export_rows(svc.db, sql, guild_id)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(columns)
-        writer.writerows(rows)
-        files.append((f"{table}.csv", buffer.getvalue().encode("utf-8")))
+async def export_csv(
+    svc: Services, guild_id: int, actor_id: int, upload_limit: int = DEFAULT_UPLOAD_LIMIT
+) -> ExportFiles:
+    """One CSV per table with exactly this server's rows, as of one moment, in messages whose files
+    each stay within `upload_limit` bytes (zipped and split when they must; bot.services.export)."""
+    packer = ExportPacker(upload_limit, svc.now())
+    async with svc.db.snapshot() as conn:
+        for table, sql in EXPORT_TABLES.items():
+            async for columns, rows in audit.export_rows(conn, sql, guild_id):
+                await asyncio.to_thread(packer.add, table, columns, rows)  # CSV and deflate: off the loop
+    files = await asyncio.to_thread(packer.finish)
     async with svc.db.transaction() as conn:
-        await audit.record(conn, guild_id, actor_id, "export", f"{len(files)} tables", None, svc.now())
+        await audit.record(conn, guild_id, actor_id, "export", f"{files.tables} tables", None, svc.now())
     return files
 
 
@@ -222,33 +230,22 @@ async def audit_entries(svc: Services, guild_id: int) -> list[tuple[datetime, in
 
 
 async def settle_bet(svc: Services, guild_id: int, no: int, actor_id: int, side: str, reason: str | None) -> BetView:
-    why = clean_reason(reason)
-    view = await bet_service.settle_manual(svc, guild_id, no, actor_id, True, side)
-    await _audit(svc, guild_id, actor_id, "settle", f"bet #{no} → {side}", why)
-    return view
+    line = audit_line(svc, guild_id, actor_id, "settle", f"bet #{no} → {side}", clean_reason(reason))
+    return await bet_service.settle_manual(svc, guild_id, no, actor_id, True, side, audit=line)
 
 
 async def void_bet(svc: Services, guild_id: int, no: int, actor_id: int, reason: str | None) -> BetView:
     why = clean_reason(reason)
-    view = await bet_service.void_bet(svc, guild_id, no, actor_id, True, why)
-    await _audit(svc, guild_id, actor_id, "void", f"bet #{no}", why)
-    return view
+    line = audit_line(svc, guild_id, actor_id, "void", f"bet #{no}", why)
+    return await bet_service.void_bet(svc, guild_id, no, actor_id, True, why, audit=line)
 
 
 async def waive_penalty(svc: Services, guild_id: int, no: int, actor_id: int, reason: str | None) -> PenaltyView:
     why = clean_reason(reason)
-    view = await penalty_service.waive_no(svc, guild_id, no, actor_id, True, why)
-    await _audit(svc, guild_id, actor_id, "waive", f"penalty #{no}", why)
-    return view
+    line = audit_line(svc, guild_id, actor_id, "waive", f"penalty #{no}", why)
+    return await penalty_service.waive_no(svc, guild_id, no, actor_id, True, why, audit=line)
 
 
 async def verify_penalty(svc: Services, guild_id: int, no: int, actor_id: int, reason: str | None) -> PenaltyView:
-    why = clean_reason(reason)
-    view = await penalty_service.verify_no(svc, guild_id, no, actor_id, True)
-    await _audit(svc, guild_id, actor_id, "verify", f"penalty #{no}", why)
-    return view
-
-
-async def _audit(svc: Services, guild_id: int, actor_id: int, action: str, target: str, why: str | None) -> None:
-    async with svc.db.transaction() as conn:
-        await audit.record(conn, guild_id, actor_id, action, target, why, svc.now())
+    line = audit_line(svc, guild_id, actor_id, "verify", f"penalty #{no}", clean_reason(reason))
+    return await penalty_service.verify_no(svc, guild_id, no, actor_id, True, audit=line)

@@ -25,6 +25,7 @@ from bot.store import challenges as challenge_store
 from bot.store import penalties as penalty_store
 from bot.store.bets import BetRow, NewBet, OpponentRow, StakeRow
 from bot.store.challenges import ChallengeRow
+from bot.store.db import InTransaction
 from bot.store.penalties import NewPenalty, PenaltyRow
 from bot.store.timers import TimerRow
 
@@ -648,9 +649,16 @@ async def vote(svc: Services, row: BetRow, actor_id: int, side: str) -> VoteResu
 
 
 async def settle_manual(
-    svc: Services, guild_id: int, no: int | None, actor_id: int, is_admin: bool, side: str
+    svc: Services,
+    guild_id: int,
+    no: int | None,
+    actor_id: int,
+    is_admin: bool,
+    side: str,
+    *,
+    audit: InTransaction | None = None,
 ) -> BetView:
-    """An admin who isn't part of the bet settles it."""
+    """An admin who isn't part of the bet settles it; `audit` runs in the same transaction."""
     row = await resolve(svc, guild_id, no)
     try:
         said = Side(side)
@@ -668,6 +676,8 @@ async def settle_manual(
                 f"Bet #{fresh.no} is settled by its challenge's result when it ends; an admin can void it instead."
             )
         await _settle(svc, conn, fresh, said, now, by=actor_id, how="admin")
+        if audit is not None:
+            await audit(conn)
     return await view(svc, row)
 
 
@@ -675,10 +685,17 @@ async def settle_manual(
 
 
 async def void_bet(
-    svc: Services, guild_id: int, no: int | None, actor_id: int, is_admin: bool, reason: str | None = None
+    svc: Services,
+    guild_id: int,
+    no: int | None,
+    actor_id: int,
+    is_admin: bool,
+    reason: str | None = None,
+    *,
+    audit: InTransaction | None = None,
 ) -> BetView:
     """An admin who isn't part of the bet calls it off, before or after settlement; its open penalties are
-    cancelled."""
+    cancelled. `audit` runs in the same transaction."""
     if not is_admin:
         raise NotAllowed("Only an admin can void a bet.")
     row = await resolve(svc, guild_id, no)
@@ -691,6 +708,8 @@ async def void_bet(
         rules.check_can_void(bet.status, actor_id, is_admin, bet.participants)
         if not await _void(svc, conn, fresh, now, actor_id, clean):
             raise UserError("This bet has already been voided.")
+        if audit is not None:
+            await audit(conn)
     svc.timers.forget(TIMER_DECIDE, row.id)
     return await view(svc, row)
 

@@ -31,6 +31,7 @@ from bot.services.context import Services
 from bot.store import announcements, timers
 from bot.store import challenges as store
 from bot.store.challenges import ChallengeRow, LogRow, NewChallenge, ParticipantRow
+from bot.store.db import InTransaction
 from bot.store.timers import TimerRow
 
 TIMER_START = "challenge_start"
@@ -485,8 +486,11 @@ async def list_open(svc: Services, guild_id: int) -> list[tuple[ChallengeRow, st
     return [(r, rules_mod.title(rules_of(r), settings.zone), counts.get(r.id, 0)) for r in rows]
 
 
-async def cancel(svc: Services, guild_id: int, no: int | None, actor_id: int, is_admin: bool) -> ChallengeView:
-    """Cancel once, checked inside the transaction so a cancel racing the deadline has one outcome."""
+async def cancel(
+    svc: Services, guild_id: int, no: int | None, actor_id: int, is_admin: bool, *, audit: InTransaction | None = None
+) -> ChallengeView:
+    """Cancel once, checked inside the transaction so a cancel racing the deadline has one outcome; its
+    bets are voided. `audit` runs in the same transaction."""
     row = await resolve(svc, guild_id, no)
     if row.creator_id != actor_id and not is_admin:
         raise NotAllowed(f"Only the creator of challenge #{row.no} or an admin can cancel it.")
@@ -509,6 +513,8 @@ async def cancel(svc: Services, guild_id: int, no: int | None, actor_id: int, is
         await announcements.queue(conn, guild_id, ANN_CANCELLED, row.id, settings.announce_channel(row.channel_id), now)
         for hook in svc.on_challenge_closed:
             await hook(conn, fresh, None, now)
+        if audit is not None:
+            await audit(conn)
     for kind in (TIMER_START, TIMER_REMINDER, TIMER_END):
         svc.timers.forget(kind, row.id)
     fresh = await store.get(svc.db, row.id)

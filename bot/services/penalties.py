@@ -19,6 +19,7 @@ from bot.services.context import Services
 from bot.store import announcements, timers
 from bot.store import bets as bet_store
 from bot.store import penalties as store
+from bot.store.db import InTransaction
 from bot.store.penalties import EventRow, PenaltyRow
 from bot.store.timers import TimerRow
 
@@ -29,7 +30,18 @@ ANN_REMINDER = "penalty_reminder"
 ANN_OVERDUE = "penalty_overdue"
 
 REASON_MAX = 200
-FILTERS = ("open", "owed", "submitted", "overdue", "done", "all")
+_OPEN = (PenaltyStatus.OWED, PenaltyStatus.SUBMITTED)
+# Each /penalty list filter: the statuses it shows (None: all), and whether only those past their due
+# time (rules.is_overdue: open and due). Filtered in SQL, so an old penalty is found however many follow it.
+LIST_FILTERS: dict[str, tuple[tuple[PenaltyStatus, ...] | None, bool]] = {
+    "open": (_OPEN, False),
+    "owed": ((PenaltyStatus.OWED,), False),
+    "submitted": ((PenaltyStatus.SUBMITTED,), False),
+    "overdue": (_OPEN, True),
+    "done": ((PenaltyStatus.VERIFIED, PenaltyStatus.WAIVED), False),
+    "all": (None, False),
+}
+FILTERS = tuple(LIST_FILTERS)
 
 
 @dataclass(frozen=True)
@@ -85,29 +97,21 @@ async def resolve_id(svc: Services, guild_id: int | None, penalty_id: int) -> Pe
     return row
 
 
-def _matches(v: PenaltyView, which: str) -> bool:
-    status = v.status
-    if which == "all":
-        return True
-    if which == "open":
-        return rules.is_open(status)
-    if which == "owed":
-        return status is PenaltyStatus.OWED
-    if which == "submitted":
-        return status is PenaltyStatus.SUBMITTED
-    if which == "overdue":
-        return v.overdue
-    return status in (PenaltyStatus.VERIFIED, PenaltyStatus.WAIVED)  # done
-
-
 async def list_penalties(
     svc: Services, guild_id: int, member_id: int | None = None, which: str = "open"
 ) -> list[PenaltyView]:
-    if which not in FILTERS:
+    """The newest (at most store.LIST_LIMIT) of this server's penalties the filter `which` shows."""
+    if which not in LIST_FILTERS:
         raise UserError("Show open, owed, submitted, overdue, done or all penalties.")
-    rows = await store.list_for_guild(svc.db, guild_id, member_id)
-    views = [await view(svc, r) for r in rows]
-    return [v for v in views if _matches(v, which)]
+    statuses, overdue_only = LIST_FILTERS[which]
+    rows = await store.list_for_guild(
+        svc.db,
+        guild_id,
+        member_id,
+        statuses=None if statuses is None else [s.value for s in statuses],
+        due_by=svc.now() if overdue_only else None,
+    )
+    return [await view(svc, r) for r in rows]
 
 
 async def autocomplete(svc: Services, guild_id: int, text: str, *, open_only: bool = True) -> list[tuple[int, str]]:
@@ -171,7 +175,10 @@ async def _close_timers(conn: aiosqlite.Connection, penalty_id: int, now: dateti
         await timers.cancel(conn, kind, penalty_id, now)
 
 
-async def verify(svc: Services, row: PenaltyRow, actor_id: int, is_admin: bool) -> PenaltyView:
+async def verify(
+    svc: Services, row: PenaltyRow, actor_id: int, is_admin: bool, *, audit: InTransaction | None = None
+) -> PenaltyView:
+    """A winner (or an admin) confirms a submitted penalty; `audit` runs in the same transaction."""
     now = svc.now()
     channel = await _channel(svc, row)
     async with svc.db.transaction() as conn:
@@ -183,6 +190,8 @@ async def verify(svc: Services, row: PenaltyRow, actor_id: int, is_admin: bool) 
         await store.add_event(conn, fresh.id, actor_id, "verify", now)
         await _close_timers(conn, fresh.id, now)
         await announcements.queue(conn, fresh.guild_id, ANN_DONE, fresh.id, channel, now)
+        if audit is not None:
+            await audit(conn)
     _forget(svc, row.id)
     return await view(svc, row)
 
@@ -205,8 +214,15 @@ async def reject(
 
 
 async def waive(
-    svc: Services, row: PenaltyRow, actor_id: int, is_admin: bool, reason: str | None = None
+    svc: Services,
+    row: PenaltyRow,
+    actor_id: int,
+    is_admin: bool,
+    reason: str | None = None,
+    *,
+    audit: InTransaction | None = None,
 ) -> PenaltyView:
+    """Let a penalty go (a winner or an admin); `audit` runs in the same transaction."""
     now = svc.now()
     clean = optional_text(reason, "reason", REASON_MAX)
     channel = await _channel(svc, row)
@@ -219,6 +235,8 @@ async def waive(
         await store.add_event(conn, fresh.id, actor_id, "waive", now, detail=clean)
         await _close_timers(conn, fresh.id, now)
         await announcements.queue(conn, fresh.guild_id, ANN_WAIVED, fresh.id, channel, now)
+        if audit is not None:
+            await audit(conn)
     _forget(svc, row.id)
     return await view(svc, row)
 
@@ -228,8 +246,10 @@ def _forget(svc: Services, penalty_id: int) -> None:
         svc.timers.forget(kind, penalty_id)
 
 
-async def verify_no(svc: Services, guild_id: int, no: int | None, actor_id: int, is_admin: bool) -> PenaltyView:
-    return await verify(svc, await resolve(svc, guild_id, no), actor_id, is_admin)
+async def verify_no(
+    svc: Services, guild_id: int, no: int | None, actor_id: int, is_admin: bool, *, audit: InTransaction | None = None
+) -> PenaltyView:
+    return await verify(svc, await resolve(svc, guild_id, no), actor_id, is_admin, audit=audit)
 
 
 async def reject_no(
@@ -239,9 +259,16 @@ async def reject_no(
 
 
 async def waive_no(
-    svc: Services, guild_id: int, no: int | None, actor_id: int, is_admin: bool, reason: str | None = None
+    svc: Services,
+    guild_id: int,
+    no: int | None,
+    actor_id: int,
+    is_admin: bool,
+    reason: str | None = None,
+    *,
+    audit: InTransaction | None = None,
 ) -> PenaltyView:
-    return await waive(svc, await resolve(svc, guild_id, no), actor_id, is_admin, reason)
+    return await waive(svc, await resolve(svc, guild_id, no), actor_id, is_admin, reason, audit=audit)
 
 
 async def history(svc: Services, row: PenaltyRow) -> list[EventRow]:

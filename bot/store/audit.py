@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 
 import aiosqlite
@@ -42,8 +43,16 @@ EXPORTS: dict[str, str] = {
 }
 
 
-async def export_rows(db: Database, sql: str, guild_id: int) -> tuple[list[str], list[tuple[object, ...]]]:
-    async with db.execute(sql, (guild_id,)) as cur:
-        rows = await cur.fetchall()
+async def export_rows(
+    conn: aiosqlite.Connection, sql: str, guild_id: int, chunk: int = 2000
+) -> AsyncIterator[tuple[list[str], list[tuple[object, ...]]]]:
+    """One exported table in chunks of rows, each with the column names: at least one chunk (maybe
+    without rows). `conn` should be a `Database.snapshot()`: the cursor stays open between chunks."""
+    async with conn.execute(sql, (guild_id,)) as cur:
         columns = [d[0] for d in cur.description]
-    return columns, [tuple(r) for r in rows]
+        rows = await cur.fetchmany(chunk)
+        yield columns, [tuple(r) for r in rows]
+        while rows:
+            rows = await cur.fetchmany(chunk)
+            if rows:
+                yield columns, [tuple(r) for r in rows]

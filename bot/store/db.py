@@ -1,12 +1,14 @@
-"""The one aiosqlite connection the bot owns, and the migration runner."""
+"""The bot's two aiosqlite connections (one writes, one reads committed data), and the migration runner."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Hashable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from contextlib import asynccontextmanager, suppress
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +21,10 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# More work for an open transaction, on its connection: e.g. an admin action's audit line, written
+# in the transaction that makes the change, so both are committed or neither.
+InTransaction = Callable[[aiosqlite.Connection], Awaitable[None]]
+
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
@@ -26,13 +32,34 @@ class MigrationError(Exception):
     """A migration failed; it was rolled back and start-up must stop."""
 
 
-class Database:
-    """Owns one connection. Writes go through `transaction()` (BEGIN IMMEDIATE), one at a time."""
+@dataclass
+class _Transaction:
+    """The transaction a task has open on a Database's writing connection."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    db: Database
+    task: asyncio.Task[Any] | None
+    open: bool = True
+
+
+_CURRENT: ContextVar[_Transaction | None] = ContextVar("fitbet_transaction", default=None)
+
+
+class Database:
+    """Owns two connections to one WAL database.
+
+    Writes go through `transaction()` (BEGIN IMMEDIATE) or `write()`, one at a time, on `conn`.
+    Reads (`fetchone`, `fetchall`, `run`, `execute`) go to `reader`, a read-only connection that
+    sees committed data only — never the rows of a transaction another coroutine has open and may
+    still roll back. The task that holds the open transaction reads on `conn`, so it sees its own
+    uncommitted writes, whether it passes the transaction's connection or this Database.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path, reader: aiosqlite.Connection | None = None) -> None:
         self.conn = conn
+        # Without a file (":memory:") there is nothing a second connection could share: reads stay on `conn`.
+        self.reader = reader if reader is not None else conn
         self.path = path
-        # One connection: transactions from concurrent coroutines must take turns.
+        # One writing connection: transactions from concurrent coroutines must take turns.
         self._write_lock = asyncio.Lock()
         # Small read-mostly values a store module keeps in memory and drops itself when it writes
         # them (bot.store.guilds). Everything else is read from SQLite every time.
@@ -46,31 +73,58 @@ class Database:
         a folder, no write access, not SQLite, another application's file, a damaged database.
         """
         path = Path(path)
-        stamp = str(path) == ":memory:" or await asyncio.to_thread(dbfile.check, path)
+        in_memory = str(path) == ":memory:"
+        stamp = in_memory or await asyncio.to_thread(dbfile.check, path)
         conn = await aiosqlite.connect(path, isolation_level=None)
         try:
             conn.row_factory = aiosqlite.Row
             if stamp:
                 await conn.execute(f"PRAGMA application_id = {dbfile.APPLICATION_ID}")
             await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA synchronous=NORMAL")
-            await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute("PRAGMA busy_timeout=5000")
+            await _set_pragmas(conn)
         except BaseException as exc:
             await conn.close()  # its thread would keep the process alive
             if isinstance(exc, sqlite3.Error):
                 raise dbfile.refusal(exc) from None
             raise
-        return cls(conn, path)
+        if in_memory:
+            return cls(conn, path)
+        # In WAL mode a reader never waits for the writer and sees the last commit as of each statement.
+        try:
+            reader = await aiosqlite.connect(path, isolation_level=None)
+            reader.row_factory = aiosqlite.Row
+            await _set_pragmas(reader)
+            await reader.execute("PRAGMA query_only=ON")
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(conn, path, reader)
 
     async def close(self) -> None:
-        await self.conn.close()
+        try:
+            if self.reader is not self.conn:
+                await self.reader.close()
+        finally:
+            await self.conn.close()
+
+    def in_transaction(self) -> bool:
+        """Whether the calling task has a transaction open on this Database."""
+        current = _CURRENT.get()
+        return current is not None and current.open and current.db is self and current.task is _current_task()
+
+    def _reads_on(self) -> aiosqlite.Connection:
+        return self.conn if self.in_transaction() else self.reader
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction: committed on success, rolled back on any exception."""
+        """A write transaction: committed on success, rolled back on any exception.
+
+        Inside it, reads through this Database (not only through the yielded connection) join it.
+        """
         async with self._write_lock:
             await self.conn.execute("BEGIN IMMEDIATE")
+            current = _Transaction(self, _current_task())
+            token = _CURRENT.set(current)
             try:
                 yield self.conn
             except BaseException:
@@ -78,6 +132,26 @@ class Database:
                 raise
             else:
                 await self.conn.execute("COMMIT")
+            finally:
+                current.open = False
+                with suppress(ValueError):  # exited from another context (a generator closed elsewhere)
+                    _CURRENT.reset(token)
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A read-only connection of its own, in one read transaction: its queries all see the same
+        commit, and a long read through it (an export, in chunks) holds no other reader back."""
+        if self.reader is self.conn:  # in memory: nothing to open a second view of
+            yield self.conn
+            return
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        try:
+            await _set_pragmas(conn)
+            await conn.execute("PRAGMA query_only=ON")
+            await conn.execute("BEGIN")  # deferred: the snapshot is taken at the first read
+            yield conn
+        finally:
+            await conn.close()  # ends the read transaction
 
     async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """A write transaction run whole on the connection's thread: one trip to it, not one per statement.
@@ -87,26 +161,25 @@ class Database:
         For the hottest write, /challenge log (docs/benchmarks.md); everything else uses `transaction()`.
         """
         async with self._write_lock:
-            return await self.run(_in_transaction, work)
+            return await _run_on(self.conn, _in_transaction, work)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Call `fn(sqlite3_connection, *args)` on the connection's thread, in one trip.
+        """Call `fn(sqlite3_connection, *args)` on a connection's thread, in one trip.
 
-        Inside `transaction()` it joins that transaction; outside one, use it to read only.
-        aiosqlite has no public call for this; `_execute` (the queue every aiosqlite call goes
-        through) is pinned by the aiosqlite range in pyproject.toml and covered by every log test.
+        Inside `transaction()` it joins that transaction; outside one it runs on the reading
+        connection, so it can only read (committed data).
         """
-        return await self.conn._execute(fn, self.conn._conn, *args)
+        return await _run_on(self._reads_on(), fn, *args)
 
     def execute(self, sql: str, params: tuple[object, ...] = ()) -> Any:
-        """Same shape as Connection.execute, so store functions accept either."""
-        return self.conn.execute(sql, params)
+        """Same shape as Connection.execute, so store functions accept either (reads, outside a transaction)."""
+        return self._reads_on().execute(sql, params)
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        return await fetchone(self.conn, sql, params)
+        return await fetchone(self, sql, params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        return await fetchall(self.conn, sql, params)
+        return await fetchall(self, sql, params)
 
     async def migrate(self, directory: Path = MIGRATIONS_DIR) -> list[str]:
         """Apply every migration not yet recorded, in order, each in its own transaction."""
@@ -154,6 +227,29 @@ class Database:
 Params = tuple[object, ...] | dict[str, object]
 
 
+async def _set_pragmas(conn: aiosqlite.Connection) -> None:
+    """Per-connection settings, the same on both connections."""
+    await conn.execute("PRAGMA synchronous=NORMAL")
+    await conn.execute("PRAGMA foreign_keys=ON")
+    await conn.execute("PRAGMA busy_timeout=5000")
+
+
+def _current_task() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no running loop
+        return None
+
+
+async def _run_on(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
+    """`fn(sqlite3_connection, *args)` on `conn`'s thread, in one trip.
+
+    aiosqlite has no public call for this; `_execute` (the queue every aiosqlite call goes
+    through) is pinned by the aiosqlite range in pyproject.toml and covered by every log test.
+    """
+    return await conn._execute(fn, conn._conn, *args)
+
+
 def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -166,13 +262,13 @@ def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection
 
 
 async def fetchall(db: Database | aiosqlite.Connection, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-    """Every row, in one trip to the connection's thread.
+    """Every row, in one trip to the connection's thread (a Database: see `Database` for which one).
 
     `async with conn.execute(...) as cur: await cur.fetchall()` takes three trips (execute, fetch,
     close), each a wake-up of the event loop; on /challenge log that was most of the cost beside
     the work itself (docs/benchmarks.md).
     """
-    conn = db.conn if isinstance(db, Database) else db
+    conn = db._reads_on() if isinstance(db, Database) else db
     return list(await conn.execute_fetchall(sql, params))
 
 

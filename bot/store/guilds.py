@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.domain.guild_settings import GuildSettings
 from bot.domain.timeparse import usable_zone
 from bot.store.codec import to_db
-from bot.store.db import Database
+from bot.store.db import Database, InTransaction, fetchone
 
 log = logging.getLogger(__name__)
 
@@ -16,8 +16,11 @@ _COLUMNS = ("announce_channel_id", "timezone", "admin_role_id", "penalty_due_day
 
 
 async def get(db: Database, guild_id: int, default_timezone: str) -> GuildSettings:
-    """A server's settings. Kept in memory per database after the first read: nearly every command
-    reads them, and `update` below is the only writer, which drops the kept copy once it commits."""
+    """A server's settings as committed. Kept in memory per database after the first read: nearly every
+    command reads them, and `update` below is the only writer, which drops the kept copy once it commits.
+
+    Read on the reading connection even inside a transaction, so what is kept is never a value a
+    transaction wrote and may still roll back."""
     key, version_key = ("guild_settings", guild_id, default_timezone), ("guild_settings_version", guild_id)
     cached = db.memo.get(key)
     if isinstance(cached, GuildSettings):
@@ -30,7 +33,7 @@ async def get(db: Database, guild_id: int, default_timezone: str) -> GuildSettin
 
 
 async def _read(db: Database, guild_id: int, default_timezone: str) -> GuildSettings:
-    row = await db.fetchone("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
+    row = await fetchone(db.reader, "SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
     if row is None:
         return GuildSettings(guild_id=guild_id, timezone=default_timezone)
     return GuildSettings(
@@ -62,7 +65,15 @@ def _zone_or_default(db: Database, guild_id: int, stored: str | None, default_ti
     return default_timezone
 
 
-async def update(db: Database, guild_id: int, now: datetime, **values: object) -> None:
+async def update(
+    db: Database,
+    guild_id: int,
+    now: datetime,
+    *,
+    audit: InTransaction | None = None,
+    **values: object,
+) -> None:
+    """Change some settings; `audit` runs in the same transaction (the admin's audit line)."""
     unknown = set(values) - set(_COLUMNS)
     if unknown:
         raise ValueError(f"unknown guild settings {sorted(unknown)}")
@@ -76,6 +87,8 @@ async def update(db: Database, guild_id: int, now: datetime, **values: object) -
             f" ON CONFLICT (guild_id) DO UPDATE SET updated_at = excluded.updated_at, {assignments}",
             (guild_id, to_db(now), *values.values()),
         )
+        if audit is not None:
+            await audit(conn)
     version_key = ("guild_settings_version", guild_id)
     db.memo[version_key] = db.memo.get(version_key, 0) + 1
     for key in [k for k in db.memo if isinstance(k, tuple) and k[:2] == ("guild_settings", guild_id)]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +16,7 @@ from bot.store.db import Database, fetchall, fetchone
 Db = Database | aiosqlite.Connection
 
 OPEN_STATUSES = ("owed", "submitted")
+LIST_LIMIT = 500  # /penalty list shows at most this many, the newest first
 
 
 @dataclass(frozen=True)
@@ -180,18 +182,35 @@ async def for_bet(db: Db, bet_id: int) -> list[PenaltyRow]:
     return [_penalty(r) for r in rows]
 
 
-async def list_for_guild(db: Db, guild_id: int, member_id: int | None = None, limit: int = 500) -> list[PenaltyRow]:
-    if member_id is None:
-        rows = await fetchall(
-            db, "SELECT * FROM penalties WHERE guild_id = ? ORDER BY no DESC LIMIT ?", (guild_id, limit)
+async def list_for_guild(
+    db: Db,
+    guild_id: int,
+    member_id: int | None = None,
+    *,
+    statuses: Sequence[str] | None = None,
+    due_by: datetime | None = None,
+    limit: int = LIST_LIMIT,
+) -> list[PenaltyRow]:
+    """The newest `limit` penalties of a server, filtered here (not by the caller, which would miss
+    old ones): owed by or to `member_id`, in one of `statuses`, due at or before `due_by`."""
+    where: list[str] = ["guild_id = ?"]
+    params: list[object] = [guild_id]
+    if member_id is not None:
+        where.append(
+            "(debtor_id = ? OR EXISTS (SELECT 1 FROM json_each(penalties.creditors) WHERE json_each.value = ?))"
         )
-    else:
-        rows = await fetchall(
-            db,
-            "SELECT * FROM penalties WHERE guild_id = ? AND (debtor_id = ? OR EXISTS"
-            " (SELECT 1 FROM json_each(penalties.creditors) WHERE json_each.value = ?)) ORDER BY no DESC LIMIT ?",
-            (guild_id, member_id, member_id, limit),
-        )
+        params += [member_id, member_id]
+    if statuses is not None:
+        where.append(f"status IN ({', '.join('?' for _ in statuses)})")
+        params += statuses
+    if due_by is not None:
+        where.append("due_at <= ?")
+        params.append(to_db(due_by))
+    rows = await fetchall(
+        db,
+        f"SELECT * FROM penalties WHERE {' AND '.join(where)} ORDER BY no DESC LIMIT ?",  # noqa: S608 - fixed clauses
+        (*params, limit),
+    )
     return [_penalty(r) for r in rows]
 
 

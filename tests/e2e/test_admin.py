@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.services import admin as admin_service
+from bot.services.export import ExportFiles
 from bot.store import guilds
 from tests.e2e.challenge_support import (
     APOLOGY,
@@ -25,6 +26,7 @@ from tests.e2e.challenge_support import (
 )
 from tests.e2e.harness import BotHandle
 from tests.emulator import DiscordEmulator, DriverError, Guild, Permission
+from tests.store.test_export import unpack
 
 TITLE = "2,020 pushups in under 7 hours"
 NOT_ADMIN = "only server admins"
@@ -543,3 +545,31 @@ async def test_refusals_leave_the_database_as_it_was(
     before = await snapshot(bot_handle)
     await emulator.invoke(guild.admin, "admin timezone", name="Europe/Oslo")
     assert await snapshot(bot_handle) != before
+
+
+async def test_export_stays_within_a_small_upload_limit_in_zipped_parts(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+) -> None:
+    guild.upload_limit = 1500  # what the interaction tells the bot; a bigger upload is a violation
+    admin, alice = guild.admin, guild.members["alice"]
+    assert admin is not None
+    await create(emulator, alice)
+    for n in range(40):
+        await emulator.invoke(
+            alice, "challenge log", amount=str(n + 1), note=f"set {n}: {n * 7919:x} {'ok ' * (n % 9)}"
+        )
+
+    res = await emulator.invoke(admin, "admin export")
+    assert res.ephemeral and "zipped to fit this server's upload limit" in res.content
+    assert len(res.messages) > 1 and all("CSV files, one per table" in m.content for m in res.messages)
+    for message in res.messages:
+        assert sum(len(f.data) for f in message.attachments) <= guild.upload_limit
+        assert all(f.filename.endswith(".zip") for f in message.attachments)
+    export = ExportFiles(
+        messages=[[(f.filename, f.data) for f in m.attachments] for m in res.messages], zipped=True, tables=0
+    )
+    back = unpack(export)
+    assert set(back) == set(admin_service.EXPORT_TABLES)
+    async with bot_handle.bot.svc.db.execute(admin_service.EXPORT_TABLES["logs"], (guild.id,)) as cur:
+        expected = [[_as_csv(v) for v in r] for r in await cur.fetchall()]
+    assert len(expected) == 40 and back["logs"][1:] == expected

@@ -1115,7 +1115,7 @@ class DiscordEmulator:
             "entitlement_sku_ids": [],
             "authorizing_integration_owners": {"0": str(guild.id)},
             "context": 0,
-            "attachment_size_limit": self.attachment_size_limit,
+            "attachment_size_limit": min(self.attachment_size_limit, guild.upload_limit),
         }
         if message is not None:
             payload["message"] = message.to_payload()
@@ -1529,6 +1529,11 @@ class DiscordEmulator:
         self, message: Message, payload: JSON, uploads: list[Upload], *, is_edit: bool, request: web.Request
     ) -> None:
         """Apply a message create/edit body (plus uploaded files) to a stored message."""
+        guild = self.guild_by_id(message.guild_id) if message.guild_id else None
+        limit = guild.upload_limit if guild is not None else Guild.upload_limit
+        too_big = [f"{u.filename} is {len(u.data):,} bytes, over the upload limit of {limit:,}" for u in uploads]
+        oversized = [p for u, p in zip(uploads, too_big, strict=True) if len(u.data) > limit]
+        self._check(request, "limits", oversized, status=413)  # Discord: 40005 Request entity too large
         if is_edit:
             message.history.append(message.snapshot())
             message.edited_at = self.now()

@@ -303,6 +303,8 @@ class Guild:
     channels: dict[str, Channel] = field(default_factory=dict)
     members: dict[str, Member] = field(default_factory=dict)
     preferred_locale: str = "en-US"
+    upload_limit: int = 10 * 1024 * 1024
+    """Bytes a file may have here (a server without boosts: 10 MiB); sent as `attachment_size_limit`."""
     admin: Member | None = None
     owner: Member | None = None
     bot_member: Member | None = None

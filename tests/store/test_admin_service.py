@@ -2,15 +2,20 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
 
 from bot.errors import NotFound, UserError
 from bot.services import admin
+from bot.services import bets as bet_service
 from bot.services import challenges as challenge_service
+from bot.services import penalties as penalty_service
 from bot.services.context import Services
-from bot.store import timers
+from bot.store import audit, timers
+from tests.store import test_bet_service as bet_tests
+from tests.store import test_penalty_service as penalty_tests
 from tests.store.conftest import GUILD, OTHER_GUILD
 from tests.store.conftest import seed_pushups as seed
 
@@ -68,8 +73,64 @@ async def test_export_has_only_this_servers_rows_and_parses_back(svc: Services) 
     mine = await seed(svc)
     await seed(svc, OTHER_GUILD)
     await challenge_service.log(svc, GUILD, mine.row.no, SAM, "42", note='comma, "quote"')
-    files = dict(await admin.export_csv(svc, GUILD, ADMIN))
+    export = await admin.export_csv(svc, GUILD, ADMIN)
+    assert not export.zipped
+    files = dict(f for message in export.messages for f in message)
     challenges = list(csv.DictReader(io.StringIO(files["challenges.csv"].decode())))
     assert [int(c["guild_id"]) for c in challenges] == [GUILD]
     logs = list(csv.DictReader(io.StringIO(files["logs.csv"].decode())))
     assert [(log["amount"], log["note"]) for log in logs] == [("42", 'comma, "quote"')]
+
+
+# --- every admin action and its audit line: one transaction ---------------------------------
+
+
+async def _world(svc: Services) -> None:
+    """Something for each admin action: penalty #1 submitted, #2 owed (bet #1 settled), manual bet #2
+    locked, challenge #2 running."""
+    ana, _ = await penalty_tests.settled(svc)
+    await penalty_service.submit(svc, GUILD, ana.no, ana.debtor_id, "5", "55:00")
+    manual = await bet_tests.manual_bet(svc)
+    await bet_service.accept(svc, GUILD, manual.row.no, bet_tests.ANA)
+    assert manual.lock_at is not None
+    bet_tests.clock(svc).set(manual.lock_at)
+    await svc.timers.run_due()
+    await seed(svc)
+
+
+ADMIN_ACTIONS: dict[str, Callable[[Services], Awaitable[object]]] = {
+    "channel": lambda svc: admin.set_channel(svc, GUILD, ADMIN, 4242),
+    "timezone": lambda svc: admin.set_timezone(svc, GUILD, ADMIN, "Asia/Tokyo"),
+    "cancel": lambda svc: admin.cancel_challenge(svc, GUILD, 2, ADMIN, "gym closed"),
+    "settle": lambda svc: admin.settle_bet(svc, GUILD, 2, ADMIN, "against", "they agreed offline"),
+    "void": lambda svc: admin.void_bet(svc, GUILD, 1, ADMIN, "miscounted"),
+    "waive": lambda svc: admin.waive_penalty(svc, GUILD, 2, ADMIN, "injured"),
+    "verify": lambda svc: admin.verify_penalty(svc, GUILD, 1, ADMIN, "saw it"),
+}
+
+
+async def _dump(svc: Services) -> list[str]:
+    return [line async for line in svc.db.conn.iterdump()]
+
+
+@pytest.mark.parametrize("action", list(ADMIN_ACTIONS))
+async def test_an_admin_action_and_its_audit_line_are_committed_together_or_not_at_all(
+    bet_svc: Services, monkeypatch: pytest.MonkeyPatch, action: str
+) -> None:
+    svc = bet_svc
+    await _world(svc)
+    settings, before = await svc.guild_settings(GUILD), await _dump(svc)
+
+    async def audit_line_fails(*args: object, **kwargs: object) -> None:
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(audit, "record", audit_line_fails)
+    with pytest.raises(OSError):
+        await ADMIN_ACTIONS[action](svc)
+    assert await _dump(svc) == before  # the change went with its audit line
+    assert await svc.guild_settings(GUILD) == settings
+
+    monkeypatch.undo()
+    await ADMIN_ACTIONS[action](svc)
+    assert [(e[1], e[2]) for e in await admin.audit_entries(svc, GUILD)] == [(ADMIN, action)]
+    assert await _dump(svc) != before

@@ -72,3 +72,61 @@ async def test_concurrent_writes_take_turns(db: Database) -> None:
 
     await asyncio.gather(*(db.write(add_one) for _ in range(50)))
     assert [r[0] for r in await fetchall(db, "SELECT n FROM t ORDER BY n")] == list(range(50))
+
+
+async def test_a_read_from_another_coroutine_never_sees_a_transaction_that_rolls_back(db: Database) -> None:
+    written, release = asyncio.Event(), asyncio.Event()
+
+    async def write_then_fail() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO t (n) VALUES (1)")
+            written.set()
+            await release.wait()
+            raise RuntimeError("rolled back")
+
+    writing = asyncio.create_task(write_then_fail())
+    await written.wait()
+    try:
+        # The transaction is open and holds its row: every way of reading outside it sees none.
+        assert await _count(db) == 0
+        assert await db.fetchall("SELECT n FROM t") == []
+        assert await db.run(lambda conn: conn.execute("SELECT COUNT(*) FROM t").fetchone()[0]) == 0
+        async with db.execute("SELECT COUNT(*) FROM t") as cur:
+            assert (await cur.fetchone())[0] == 0
+    finally:
+        release.set()
+    with pytest.raises(RuntimeError, match="rolled back"):
+        await writing
+    assert await _count(db) == 0
+
+
+async def test_a_transaction_reads_its_own_writes_and_others_see_them_once_committed(db: Database) -> None:
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO t (n) VALUES (1)")
+        # Reads through the Database, not only through `conn`, join the task's own transaction.
+        assert await _count(db) == 1
+        assert await db.run(lambda c: c.execute("SELECT COUNT(*) FROM t").fetchone()[0]) == 1
+        # … but not a task it starts: that one reads what is committed.
+        assert await asyncio.create_task(_count(db)) == 0
+    assert await _count(db) == 1
+    assert await asyncio.create_task(_count(db)) == 1
+
+
+async def test_reads_outside_a_transaction_cannot_write(db: Database) -> None:
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await db.fetchall("INSERT INTO t (n) VALUES (1) RETURNING n")
+    assert await _count(db) == 0
+
+
+async def test_a_snapshot_sees_one_commit_and_holds_no_other_reader_back(db: Database) -> None:
+    await db.write(lambda conn: _insert(conn, 1, 2, 3))
+    async with db.snapshot() as snap:
+        async with snap.execute("SELECT n FROM t ORDER BY n") as cur:
+            first = await cur.fetchmany(1)
+            await db.write(lambda conn: _insert(conn, 4))  # committed while the snapshot's cursor is open
+            rest = await cur.fetchall()
+        assert [r[0] for r in [*first, *rest]] == [1, 2, 3]
+        count = await fetchone(snap, "SELECT COUNT(*) FROM t")
+        assert count is not None and count[0] == 3  # later queries see the same commit
+        assert await _count(db) == 4  # everyone else reads the latest
+    assert await _count(db) == 4

@@ -6,6 +6,9 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiosqlite
+import pytest
+
 from bot.store import guilds
 from bot.store.db import Database
 
@@ -33,5 +36,66 @@ async def test_a_change_is_read_back_at_once_and_other_servers_keep_theirs(tmp_p
             assert await guilds.get(other, GUILD, "UTC") == await guilds.get(db, GUILD, "UTC")
         finally:
             await other.close()
+    finally:
+        await db.close()
+
+
+async def test_a_setting_written_by_a_transaction_that_rolls_back_is_never_read_nor_kept(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "fitbet.db")
+    try:
+        await db.migrate()
+        written, release = asyncio.Event(), asyncio.Event()
+
+        async def change_then_fail() -> None:
+            async with db.transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES (?, 'Asia/Tokyo', ?)",
+                    (GUILD, NOW.isoformat()),
+                )
+                written.set()
+                await release.wait()
+                raise RuntimeError("rolled back")
+
+        changing = asyncio.create_task(change_then_fail())
+        await written.wait()
+        try:
+            assert (await guilds.get(db, GUILD, "UTC")).timezone == "UTC"  # read (and kept) meanwhile
+        finally:
+            release.set()
+        with pytest.raises(RuntimeError):
+            await changing
+        assert (await guilds.get(db, GUILD, "UTC")).timezone == "UTC"
+    finally:
+        await db.close()
+
+
+async def test_an_update_whose_audit_line_fails_changes_nothing_and_keeps_nothing(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "fitbet.db")
+    try:
+        await db.migrate()
+        assert (await guilds.get(db, GUILD, "UTC")).timezone == "UTC"
+        written, release = asyncio.Event(), asyncio.Event()
+        read_inside: list[str] = []
+
+        async def audit_fails(conn: aiosqlite.Connection) -> None:
+            # Even read inside the transaction that wrote it, the new value is not what gets kept.
+            db.memo.clear()
+            read_inside.append((await guilds.get(db, GUILD, "UTC")).timezone)
+            written.set()
+            await release.wait()
+            raise RuntimeError("audit line failed")
+
+        updating = asyncio.create_task(guilds.update(db, GUILD, NOW, timezone="Asia/Tokyo", audit=audit_fails))
+        await written.wait()
+        try:
+            db.memo.clear()  # a read from SQLite, not the kept copy, while the update is open
+            assert (await guilds.get(db, GUILD, "UTC")).timezone == "UTC"
+        finally:
+            release.set()
+        with pytest.raises(RuntimeError):
+            await updating
+        assert read_inside == ["UTC"]
+        assert (await guilds.get(db, GUILD, "UTC")).timezone == "UTC"
+        assert await db.fetchone("SELECT 1 FROM guild_settings WHERE guild_id = ?", (GUILD,)) is None
     finally:
         await db.close()

@@ -13,7 +13,8 @@ from bot.services import challenges as challenge_service
 from bot.services import penalties as service
 from bot.services.context import Services
 from bot.store import announcements
-from bot.store.penalties import PenaltyRow
+from bot.store import penalties as penalty_store
+from bot.store.penalties import NewPenalty, PenaltyRow
 from tests.store.conftest import GUILD, OTHER_GUILD
 from tests.store.test_bet_service import ADMIN, ANA, BEN, CAL, SAM, clock, member, seed_bet, seed_challenge
 
@@ -154,3 +155,46 @@ async def test_penalty_ids_from_another_server_are_unknown(bet_svc: Services) ->
 async def test_bad_list_filter(bet_svc: Services) -> None:
     with pytest.raises(UserError):
         await service.list_penalties(bet_svc, GUILD, None, "lost")
+
+
+async def test_list_filters_find_old_penalties_behind_more_than_the_list_limit_of_newer_ones(
+    bet_svc: Services,
+) -> None:
+    svc = bet_svc
+    ana, ben = await settled(svc)  # #1 and #2, due in 7 days
+    newer = penalty_store.LIST_LIMIT + 100
+    async with svc.db.transaction() as conn:
+        for debtor in range(5000, 5000 + newer):  # newer ones, due much later: owed, not overdue
+            new = NewPenalty(
+                guild_id=GUILD,
+                bet_id=ana.bet_id,
+                debtor_id=debtor,
+                creditors=(SAM,),
+                text="pushups 10 reps",
+                amount=10,
+                unit="reps",
+                due_at=clock(svc).now() + timedelta(days=30),
+                assigned_at=clock(svc).now(),
+            )
+            assert await penalty_store.insert(conn, new) is not None
+    clock(svc).advance(timedelta(days=8))
+    await service.waive_no(svc, GUILD, ana.no, SAM, is_admin=False, reason="injured")
+
+    async def listed(which: str, member_id: int | None = None) -> list[int]:
+        return [v.row.no for v in await service.list_penalties(svc, GUILD, member_id, which)]
+
+    assert await listed("overdue") == [ben.no]
+    assert await listed("overdue", SAM) == [ben.no]  # owed to him
+    assert await listed("overdue", BEN) == [ben.no]  # owed by him
+    assert await listed("overdue", ANA) == []
+    assert await listed("done") == [ana.no]
+    assert await listed("done", ANA) == [ana.no]
+    open_ = await listed("open")
+    assert len(open_) == penalty_store.LIST_LIMIT and open_[0] == newer + 2  # the newest, up to the limit
+    assert await listed("open", BEN) == [ben.no]
+    assert await listed("owed", BEN) == [ben.no]
+    assert await listed("submitted") == []
+    await service.submit(svc, GUILD, ben.no, BEN, "5", "55:00")
+    assert await listed("submitted") == [ben.no]
+    assert await listed("overdue") == [ben.no]  # submitted is still open, and past due
+    assert len(await listed("all")) == penalty_store.LIST_LIMIT
