@@ -123,7 +123,7 @@ async def test_a_download_can_be_made_to_fail(emulator: DiscordEmulator, guild: 
 async def test_the_interaction_carries_the_upload_limit(
     emulator: DiscordEmulator, guild: Guild, client: FilesClient
 ) -> None:
-    emulator.attachment_size_limit = 25 * 1024 * 1024
+    emulator.attachment_size_limit = guild.upload_limit = 25 * 1024 * 1024
     res = await emulator.invoke(guild.members["alice"], "files fetch", proof=emulator.attachment("p.png", PNG))
     assert res.content.endswith(f"limit {25 * 1024 * 1024}")
 

@@ -47,7 +47,9 @@ async def test_logs_accumulate_and_finish_records_the_result_exactly_once(svc: S
     assert [(p.user_id, p.result, p.final_total) for p in finished.participants] == [(SAM, "succeeded", 2020)]
     kinds = [a.kind for a in await announcements.unposted(svc.db)]
     assert kinds.count(service.ANN_RESULT) == 1
-    assert "challenge_milestone_50" in kinds and "challenge_milestone_100" in kinds
+    # Each mode: reaching the target is the member's own result, announced instead of a 100 % milestone.
+    assert "challenge_milestone_50" in kinds and service.ANN_MEMBER_RESULT in kinds
+    assert "challenge_milestone_100" not in kinds
 
 
 async def test_logging_after_the_deadline_is_refused_and_changes_nothing(svc: Services) -> None:

@@ -80,8 +80,9 @@ async def test_the_overall_board_is_ranked_in_sql_as_each_members_stats_say(bet_
         await challenge_service.log(svc, GUILD, other.row.no, who, "10")
     clock(svc).advance(timedelta(hours=2))
     await svc.timers.run_due()
-    clock(svc).advance(timedelta(days=30))  # the penalties are overdue by now
-    await svc.timers.run_due()  # and the seed challenge (open a week for others to take it on) is over
+    clock(svc).advance(timedelta(days=8))  # the seed challenge (open a week for others to take it on) is over
+    await svc.timers.run_due()
+    clock(svc).advance(timedelta(days=22))  # the penalties are overdue by now
 
     board = await records.leaderboard(svc, GUILD, None, "all", viewer_id=ANA)
     ids = [r.user_id for r in board.rows]
