@@ -130,6 +130,7 @@ class ChallengeCommands(
             Outgoing(content=truncate(f"👋 You left **{view.title}** (#{view.row.no}).", 2000)),
             ephemeral=True,
         )
+        await fitbet(interaction).post_announcements()  # open bets on the member were called off
 
     @app_commands.command(name="log", description="Log progress for yourself, e.g. 500 reps or 2.5 km.")
     @app_commands.describe(

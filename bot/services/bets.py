@@ -594,8 +594,12 @@ async def on_challenge_closed(
 ) -> None:
     """Hook, inside the transaction that finishes or cancels the challenge."""
     if results is None:
+        # Voided by whoever cancelled: an admin who isn't part of a locked bet, or (before anything
+        # locked) the creator — see `rules.check_may_cancel_with_bets`.
+        cancelled = await challenge_store.get(conn, challenge.id)
+        by = None if cancelled is None else cancelled.cancelled_by
         for row in await store.for_challenge(conn, challenge.id, store.OPEN_STATUSES):
-            await _void(svc, conn, row, now, None, f"challenge #{challenge.no} was cancelled")
+            await _void(svc, conn, row, now, by, f"challenge #{challenge.no} was cancelled")
         return
     # An attempt-clock challenge nobody started never locked its bets: lock them now.
     for row in await store.for_challenge(conn, challenge.id, ("open",)):
