@@ -134,6 +134,11 @@ async def play(out: Any = sys.stdout) -> DiscordEmulator:
                         t.reply(await emulator.click(sam, message, label="Verify"))
                 t.action(sam, "/penalty list")
                 t.reply(await emulator.invoke(sam, "penalty list"))
+                # Nobody else took it on before the latest start: at the challenge's end, everyone's result.
+                clock.advance(timedelta(days=6))
+                t.say(f"\n[{clock.now():%a %H:%M}] … the week to take the challenge on is over")
+                await handle.run_due()
+                t.channel()
             finally:
                 await handle.stop()
         return emulator

@@ -21,4 +21,5 @@ async def test_demo_plays_the_seed_story_from_challenge_to_verified_penalties() 
     assert transcript.count("Debt paid!") == 2
     assert "Tip:" in transcript and "calves" in transcript
     assert "📎 challenge-1-" in transcript  # his result's chart
+    assert "is over." in transcript and "📎 challenge-1.png" in transcript  # and everyone's, at the end
     assert emulator.violations == []
