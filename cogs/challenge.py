@@ -218,6 +218,7 @@ class Challenges(commands.Cog):
         self.bot.announcer(service.ANN_RESULT, self._result)
         self.bot.announcer(service.ANN_CANCELLED, self._cancelled)
         self.bot.announcer(service.ANN_MEMBER_RESULT, self._member_result)
+        self.bot.announcer(service.ANN_CLOCK_REMINDER, self._clock_reminder)
         for mark in (50, 100):
             self.bot.announcer(service.ANN_MILESTONE.format(mark=mark), self._milestone(mark))
             self.bot.announcer(service.ANN_TOTAL_MILESTONE.format(mark=mark), self._total_milestone(mark))
@@ -271,6 +272,13 @@ class Challenges(commands.Cog):
             return None
         view = await service.view(self.bot.svc, row)
         return render.result(view, await self._chart(view, [p.user_id for p in view.participants]))
+
+    async def _clock_reminder(self, ann: AnnouncementRow) -> Outgoing | None:
+        person = await store.participant_by_rowid(self.bot.svc.db, ann.ref_id)
+        if person is None or person.result is not None or person.left_at is not None:
+            return None
+        view = await self._view(person.challenge_id)
+        return None if view is None else render.clock_reminder(view, person.user_id)
 
     async def _member_result(self, ann: AnnouncementRow) -> Outgoing | None:
         person = await store.participant_by_rowid(self.bot.svc.db, ann.ref_id)

@@ -216,6 +216,21 @@ def reminder(view: ChallengeView) -> Outgoing:
     )
 
 
+def clock_reminder(view: ChallengeView, user_id: int) -> Outgoing:
+    """A member's own attempt clock ends soon: where they stand and what it takes."""
+    row = view.standings.row(user_id)
+    unit = view.rules.unit
+    text = f"⏰ <@{user_id}>, your clock for **{view.title}** (#{view.row.no})"
+    if row is None:
+        return Outgoing(fallback_channel_id=view.row.channel_id, content=truncate(text + " ends soon.", 2000))
+    text += f" ends {ts(row.window_end)}: {format_amount(row.total, unit)}"
+    if view.rules.target is not None:
+        text += f" of {format_amount(view.rules.target, unit)}"
+        if row.needed_per_hour is not None:
+            text += f" · needs {format_rate(row.needed_per_hour, unit)}"
+    return Outgoing(fallback_channel_id=view.row.channel_id, content=truncate(text + ".", 2000), ping=[user_id])
+
+
 def milestone(view: ChallengeView, user_id: int | None, mark: int) -> Outgoing:
     who = "The team" if user_id is None else f"<@{user_id}>"
     icon = "🎉" if mark >= 100 else "💪"

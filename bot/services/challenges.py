@@ -38,12 +38,14 @@ TIMER_START = "challenge_start"
 TIMER_REMINDER = "challenge_reminder"
 TIMER_END = "challenge_end"
 TIMER_CLOCK_END = "participant_clock_end"  # ref: participant rowid; an attempt clock runs out
+TIMER_CLOCK_REMINDER = "participant_clock_reminder"  # ref: participant rowid; its clock ends soon
 
 ANN_CREATED = "challenge_created"
 ANN_STARTED = "challenge_started"
 ANN_REMINDER = "challenge_reminder"
 ANN_RESULT = "challenge_result"
 ANN_MEMBER_RESULT = "participant_result"  # ref: participant rowid; one member judged before the end
+ANN_CLOCK_REMINDER = "participant_clock_reminder"  # ref: participant rowid
 ANN_CANCELLED = "challenge_cancelled"
 ANN_MILESTONE = "challenge_milestone_{mark}"  # ref: participant rowid
 ANN_TOTAL_MILESTONE = "challenge_total_milestone_{mark}"  # ref: challenge id
@@ -236,8 +238,18 @@ async def create(
 
 
 def reminder_time(svc: Services, rules: ChallengeRules) -> datetime | None:
+    """The challenge's reminder before its end; none for attempt clocks, where each member gets their own
+    (`clock_reminder_time`): a week-long window's end means nothing to someone on a 7 h clock."""
+    if rules.attempt is not None:
+        return None
     before = timedelta(minutes=svc.settings.reminder_before_end_minutes)
     return rules_mod.reminder_at(rules.starts_at, rules.ends_at, before)
+
+
+def clock_reminder_time(svc: Services, rules: ChallengeRules, started_at: datetime) -> datetime | None:
+    """A member's reminder before their own attempt clock runs out (halfway for short clocks)."""
+    before = timedelta(minutes=svc.settings.reminder_before_end_minutes)
+    return rules_mod.reminder_at(started_at, rules_mod.clock_end(rules, started_at), before)
 
 
 async def _arm(svc: Services, conn: aiosqlite.Connection, row: ChallengeRow, rules: ChallengeRules) -> None:
@@ -308,7 +320,8 @@ async def leave(svc: Services, guild_id: int, no: int | None, user_id: int) -> C
             await hook(conn, fresh, user_id, now)
         if not await store.remove_participant(conn, row.id, user_id, now):
             raise UserError(f"You're not in challenge #{row.no}.")
-        await timers.cancel(conn, TIMER_CLOCK_END, me.rowid, now)
+        for kind in (TIMER_CLOCK_END, TIMER_CLOCK_REMINDER):
+            await timers.cancel(conn, kind, me.rowid, now)
         await _finish_if_all_judged(svc, conn, fresh, now)
     fresh = await store.get(svc.db, row.id)
     assert fresh is not None
@@ -416,6 +429,10 @@ async def _after_log(svc: Services, conn: aiosqlite.Connection, done: _Accepted,
                 conn, row.guild_id, TIMER_CLOCK_END, state.participant_rowid, rules_mod.clock_end(rules, now)
             )
             svc.timers.wake_at(TIMER_CLOCK_END, state.participant_rowid, rules_mod.clock_end(rules, now))
+            remind = clock_reminder_time(svc, rules, now)
+            if remind is not None:
+                await timers.upsert(conn, row.guild_id, TIMER_CLOCK_REMINDER, state.participant_rowid, remind)
+                svc.timers.wake_at(TIMER_CLOCK_REMINDER, state.participant_rowid, remind)
     if done.progress.reached_now and rules.mode is Mode.EACH:
         await judge_member(svc, conn, row, done.log.user_id, now)
 
@@ -509,7 +526,8 @@ async def cancel(
         for kind in (TIMER_START, TIMER_REMINDER, TIMER_END):
             await timers.cancel(conn, kind, row.id, now)
         for person in await store.participants(conn, row.id):
-            await timers.cancel(conn, TIMER_CLOCK_END, person.rowid, now)
+            for kind in (TIMER_CLOCK_END, TIMER_CLOCK_REMINDER):
+                await timers.cancel(conn, kind, person.rowid, now)
         await announcements.queue(conn, guild_id, ANN_CANCELLED, row.id, settings.announce_channel(row.channel_id), now)
         for hook in svc.on_challenge_closed:
             await hook(conn, fresh, None, now)
@@ -610,7 +628,8 @@ async def _finish(svc: Services, conn: aiosqlite.Connection, row: ChallengeRow, 
     for kind in (TIMER_REMINDER, TIMER_END):
         await timers.cancel(conn, kind, row.id, now)
     for person in people:
-        await timers.cancel(conn, TIMER_CLOCK_END, person.rowid, now)
+        for kind in (TIMER_CLOCK_END, TIMER_CLOCK_REMINDER):
+            await timers.cancel(conn, kind, person.rowid, now)
     for hook in svc.on_challenge_closed:
         await hook(conn, row, results, now)
     return True
@@ -637,7 +656,8 @@ async def judge_member(
         return False
     if not await store.record_result(conn, row.id, user_id, result.succeeded, result.reached_at, result.total, now):
         return False
-    await timers.cancel(conn, TIMER_CLOCK_END, me.rowid, now)
+    for kind in (TIMER_CLOCK_END, TIMER_CLOCK_REMINDER):
+        await timers.cancel(conn, kind, me.rowid, now)
     settings = await svc.guild_settings(row.guild_id)
     if not await _can_finish_early(conn, row, now):  # the member's result first, then what follows from it
         channel = settings.announce_channel(row.channel_id)
@@ -664,6 +684,21 @@ async def _finish_if_all_judged(svc: Services, conn: aiosqlite.Connection, row: 
         return False
     fresh = await store.get(conn, row.id)
     return fresh is not None and await _finish(svc, conn, fresh, now)
+
+
+async def on_clock_reminder_timer(svc: Services, timer: TimerRow) -> None:
+    """A member's attempt clock ends soon: remind them, unless their result is already in."""
+    now = svc.now()
+    async with svc.db.transaction() as conn:
+        person = await store.participant_by_rowid(conn, timer.ref_id)
+        row = None if person is None else await store.get(conn, person.challenge_id)
+        if person is None or row is None or person.left_at is not None or person.result is not None:
+            return
+        if row.status not in ("scheduled", "active"):
+            return
+        settings = await svc.guild_settings(row.guild_id)
+        channel = settings.announce_channel(row.channel_id)
+        await announcements.queue(conn, row.guild_id, ANN_CLOCK_REMINDER, person.rowid, channel, now)
 
 
 async def on_clock_end_timer(svc: Services, timer: TimerRow) -> None:

@@ -18,6 +18,7 @@ def wire(svc: Services) -> None:
         challenges.TIMER_REMINDER: challenges.on_reminder_timer,
         challenges.TIMER_END: challenges.on_end_timer,
         challenges.TIMER_CLOCK_END: challenges.on_clock_end_timer,
+        challenges.TIMER_CLOCK_REMINDER: challenges.on_clock_reminder_timer,
         bets.TIMER_DECIDE: bets.on_decide_timer,
         bets.TIMER_PENALTY_REMINDER: penalties.on_reminder_timer,
         bets.TIMER_PENALTY_DUE: penalties.on_due_timer,

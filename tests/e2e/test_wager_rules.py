@@ -318,3 +318,26 @@ async def test_a_cancel_and_the_deadline_at_the_same_moment_have_exactly_one_out
         if row[0] == "finished":  # the cancel that lost the race was refused, and said so
             assert any("already closed" in str(o) or "is over" in str(o) for o in outcomes), outcomes
         bot_handle.clock.advance(timedelta(hours=2))
+
+
+async def test_each_member_is_reminded_before_their_own_clock_runs_out(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+) -> None:
+    sam, ana = guild.members["alice"], guild.members["bob"]
+    await seed_challenge(emulator, sam)  # 7 h clocks, a week to start
+    await emulator.invoke(ana, "challenge join", challenge=1)
+    await emulator.invoke(sam, "challenge log", amount="500")  # Sam's 7 h start now
+    bot_handle.clock.advance(timedelta(hours=2))
+    await emulator.invoke(ana, "challenge log", amount="100")  # Ana's start 2 h later
+    await bot_handle.advance(timedelta(hours=3, minutes=59))
+    assert posts(emulator, guild, "general", "⏰") == []
+    await bot_handle.advance(timedelta(minutes=1))  # Sam's clock: 1 h left
+    [sam_reminder] = posts(emulator, guild, "general", "⏰")
+    assert (
+        sam_reminder.content.startswith(f"⏰ {sam.mention}, your clock")
+        and "500 reps of 2,020 reps" in sam_reminder.content
+    )
+    assert sam_reminder.pinged_user_ids == {sam.id}
+    await emulator.invoke(ana, "challenge log", amount="1920")  # Ana makes it: no reminder for her
+    await bot_handle.advance(timedelta(hours=3))
+    assert len(posts(emulator, guild, "general", "⏰")) == 1
