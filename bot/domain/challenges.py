@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.pace import needed_per_hour, outlook
 from bot.domain.text import check_direction, is_blank
 from bot.domain.timeparse import human_duration, title_duration, ts
+from bot.domain.words import spoken_duration
 from bot.domain.units import REPS, Kind, Unit, check_target, format_amount
 from bot.errors import UserError
 
@@ -290,8 +291,9 @@ def _when(rules: ChallengeRules, tz: ZoneInfo | None, *, under: bool) -> str:
     if rules.attempt is not None:
         return prefix + title_duration(rules.attempt)
     window = rules.ends_at - rules.starts_at
-    if window.microseconds == 0 and window.seconds % 60 == 0:
-        return prefix + title_duration(window)
+    words, said = spoken_duration(window)
+    if said == window:  # a window people can say in words exactly; any other end is named as a date
+        return prefix + words
     local = rules.ends_at.astimezone(tz or UTC)
     year = f" {local.year}" if local.year != rules.starts_at.astimezone(tz or UTC).year else ""
     return f"by {local.day} {local:%b}{year} {local:%H:%M} {local.tzname()}"

@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.words import spoken_duration
 from bot.errors import UserError
 
 _MAX_TEXT = 60
@@ -335,7 +336,6 @@ def parse_local_datetime(text: str, tz: ZoneInfo, now: datetime) -> datetime:
 # Showing durations and moments
 
 _SHORT = (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1))
-_LONG = (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1))
 
 
 def human_duration(td: timedelta) -> str:
@@ -358,31 +358,10 @@ def human_duration(td: timedelta) -> str:
     return sign + " ".join(parts)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
-
-
 def title_duration(td: timedelta) -> str:
-    """Wording for titles: `7 hours`, `90 minutes`, `2 days`, `2 hours 30 minutes`.
-
-    The largest unit that fits at least twice is used (or exactly once with nothing left over),
-    so 90 minutes stays `90 minutes`, 36 hours stays `36 hours`, and 150 minutes is
-    `2 hours 30 minutes`. Nothing is dropped but fractions of a second, so a title never
-    promises less time than the window has.
-    """
-    total = abs(int(td.total_seconds()))
-    if total == 0:
-        return "0 seconds"
-    for i, (name, size) in enumerate(_LONG):
-        if total >= 2 * size or total == size or size == 1:
-            count, rest = divmod(total, size)
-            words = [_plural(count, name)]
-            for smaller_name, smaller_size in _LONG[i + 1 :]:
-                part, rest = divmod(rest, smaller_size)
-                if part:
-                    words.append(_plural(part, smaller_name))
-            return " ".join(words)
-    raise AssertionError("unreachable")  # pragma: no cover
+    """Wording for titles, as people say it: `7 hours`, `90 minutes`, `2 days`, `2 hours 30 minutes`,
+    `4 days 8 hours` (at most two units, the smaller to the nearest; bot.domain.words)."""
+    return spoken_duration(td)[0]
 
 
 _TS_STYLES = frozenset("tTdDfFR")

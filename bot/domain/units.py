@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from enum import StrEnum
 
+from bot.domain import words
 from bot.errors import UserError
 
 
@@ -250,13 +251,12 @@ _CENT = Decimal("0.01")
 
 
 def format_number(value: Decimal) -> str:
-    """`2,020`, `5.25`, `5.5`: thousands separators, at most 2 decimals, no trailing zeros."""
+    """`2,020`, `5.25`, `5.5`: thousands separators, at most 2 decimals, no trailing zeros (in the
+    reader's locale, bot.domain.words)."""
     with localcontext() as ctx:
         ctx.prec = 60
         q = value.quantize(_CENT, rounding=ROUND_HALF_EVEN)
-    if q == q.to_integral_value():
-        return f"{int(q):,}"
-    return f"{q:,.2f}".rstrip("0")
+    return words.number(q)
 
 
 def format_amount(base: int, unit: Unit) -> str:

@@ -20,6 +20,7 @@ from bot.render.limits import (
     truncate,
 )
 from bot.render.message import Outgoing
+from bot.render.text import shown
 from bot.services.bets import BetView
 
 COLOURS = {
@@ -49,12 +50,12 @@ def mentions(ids: Iterable[int]) -> str:
 
 
 def _limited_mentions(ids: Sequence[int]) -> str:
-    shown = mentions(ids[:MAX_LISTED])
-    return shown + (f" and {len(ids) - MAX_LISTED} more" if len(ids) > MAX_LISTED else "")
+    listed = mentions(ids[:MAX_LISTED])
+    return listed + (f" and {len(ids) - MAX_LISTED} more" if len(ids) > MAX_LISTED else "")
 
 
 def title(view: BetView) -> str:
-    return truncate(f"Bet #{view.row.no} · {view.subject_text}", EMBED_TITLE_MAX)
+    return truncate(f"Bet #{view.row.no} · {shown(view.subject_text)}", EMBED_TITLE_MAX)
 
 
 def lock_text(view: BetView) -> str:
@@ -74,7 +75,7 @@ def claim(view: BetView, side: Side) -> str:
 
 
 def stake_text(stake: Stake) -> str:
-    return f"**{rules.describe(stake)}** within {human_duration(stake.due)}"
+    return f"**{shown(rules.describe(stake))}** within {human_duration(stake.due)}"
 
 
 def _opponents_line(view: BetView) -> str:
@@ -102,7 +103,7 @@ def bet_embed(view: BetView, now: datetime | None = None) -> discord.Embed:
         f"If {claim(view, theirs)}: <@{row.proposer_id}> owes {stake_text(bet.stake_owed_by(mine))}.",
     ]
     if row.description:
-        lines.insert(0, f"📝 {row.description}")
+        lines.insert(0, f"📝 {shown(row.description)}")
     status = BetStatus(row.status)
     state = STATUS_TEXT[status]
     if status is BetStatus.OPEN:
@@ -112,7 +113,7 @@ def bet_embed(view: BetView, now: datetime | None = None) -> discord.Embed:
         state += f" {how.get(row.settled_how or '', '')} · winners {mentions(view.winners)}"
     if status is BetStatus.VOIDED:
         by = f" by <@{row.voided_by}>" if row.voided_by else ""
-        reason = f": {row.void_reason}" if row.void_reason else ""
+        reason = f": {shown(row.void_reason)}" if row.void_reason else ""
         state += f"{by}{reason}"
     if status is BetStatus.LOCKED and row.is_manual:
         voted = ", ".join(f"<@{uid}> says {Side(side).label}" for uid, side in view.votes.items())
@@ -126,7 +127,7 @@ def bet_embed(view: BetView, now: datetime | None = None) -> discord.Embed:
     )
     if view.penalties:
         value = "\n".join(
-            f"#{p.no} <@{p.debtor_id}>: {p.text} — {p.status}"
+            f"#{p.no} <@{p.debtor_id}>: {shown(p.text)} — {p.status}"
             + (f", due {ts(p.due_at)}" if p.status in ("owed", "submitted") else "")
             for p in view.penalties[:MAX_LISTED]
         )
@@ -150,7 +151,7 @@ def card(view: BetView) -> Outgoing:
 
 def expired(view: BetView) -> Outgoing:
     text = (
-        f"⌛ Bet #{view.row.no} ({view.subject_text}) expired: nobody took it before it locked. "
+        f"⌛ Bet #{view.row.no} ({shown(view.subject_text)}) expired: nobody took it before it locked. "
         f"Nothing is owed, <@{view.row.proposer_id}>."
     )
     return Outgoing(content=truncate(text, CONTENT_MAX), ping=[view.row.proposer_id])
@@ -159,7 +160,7 @@ def expired(view: BetView) -> Outgoing:
 def decide(view: BetView) -> Outgoing:
     people = sorted(view.bet.participants)
     text = (
-        f"⚖️ Time to decide bet #{view.row.no}: {view.subject_text}\n"
+        f"⚖️ Time to decide bet #{view.row.no}: {shown(view.subject_text)}\n"
         f"{mentions(people)} — how did it end? Once both sides press the same answer, the bet settles; "
         "an admin who isn't in it can settle it too."
     )
@@ -172,11 +173,11 @@ def settled(view: BetView) -> Outgoing:
     assert row.winning_side is not None
     winning = Side(row.winning_side)
     winners, losers = view.winners, view.losers
-    head = f"🏁 Bet #{row.no} is settled — {claim(view, winning)}! ({view.subject_text})"
+    head = f"🏁 Bet #{row.no} is settled — {claim(view, winning)}! ({shown(view.subject_text)})"
     lines = [head, f"🏆 Won: {mentions(winners)}", f"💸 Lost: {mentions(losers)}"]
     tips: list[str] = []
     for p in view.penalties[:MAX_LISTED]:
-        lines.append(f"• Penalty #{p.no}: <@{p.debtor_id}> owes **{p.text}**, due {ts(p.due_at, 'f')} ({ts(p.due_at)})")
+        lines.append(f"• Penalty #{p.no}: <@{p.debtor_id}> owes **{shown(p.text)}**, due {ts(p.due_at, 'f')} ({ts(p.due_at)})")
         tip = tip_for(p.text)
         if tip and tip not in tips:
             tips.append(tip)
@@ -191,9 +192,9 @@ def settled(view: BetView) -> Outgoing:
 def voided(view: BetView) -> Outgoing:
     row = view.row
     by = f" by <@{row.voided_by}>" if row.voided_by else ""
-    reason = f" — {row.void_reason}" if row.void_reason else ""
+    reason = f" — {shown(row.void_reason)}" if row.void_reason else ""
     cancelled = [p for p in view.penalties if p.status == "cancelled"]
-    text = f"🚫 Bet #{row.no} ({view.subject_text}) was voided{by}{reason}."
+    text = f"🚫 Bet #{row.no} ({shown(view.subject_text)}) was voided{by}{reason}."
     if cancelled:
         text += f" Its open penalties ({', '.join(f'#{p.no}' for p in cancelled)}) are cancelled."
     elif row.status_before_void in ("open", "locked"):
@@ -208,7 +209,7 @@ def list_line(view: BetView) -> str:
     status = BetStatus(row.status)
     against = mentions(view.accepted) if view.accepted else ("anyone" if row.open_bet else mentions(view.named))
     mine = claim(view, view.bet.proposer_side)
-    text = f"**#{row.no}** {view.subject_text} — <@{row.proposer_id}>: {mine} vs {against}"
+    text = f"**#{row.no}** {shown(view.subject_text)} — <@{row.proposer_id}>: {mine} vs {against}"
     if status is BetStatus.SETTLED:
         text += f" · 🏁 won by {mentions(view.winners)}"
     else:

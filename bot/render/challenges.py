@@ -16,6 +16,7 @@ from bot.domain.units import Unit, format_amount
 from bot.render.limits import EMBED_DESCRIPTION_MAX, FIELD_VALUE_MAX, chunk_lines, paged_embeds, truncate
 from bot.render.message import Outgoing
 from bot.render.proof import proof_embed, proof_link
+from bot.render.text import shown
 from bot.services.challenges import ChallengeView, LogResult
 from bot.store.challenges import ChallengeRow
 
@@ -36,7 +37,7 @@ def progress_bar(percent: float | None, width: int = BAR_WIDTH) -> str:
 
 
 def name(view: ChallengeView) -> str:
-    return truncate(f"#{view.row.no} {view.title}", 256)
+    return truncate(f"#{view.row.no} {shown(view.title)}", 256)
 
 
 def window_line(view: ChallengeView) -> str:
@@ -170,7 +171,7 @@ def logged(result: LogResult, user_id: int, photo: bytes | None = None) -> Outgo
     """The public answer to /challenge log; with a proof, the photo itself goes with it (as the
     file `result.log.proof.filename`, the bot's own copy, shown in an embed)."""
     progress, unit = result.progress, result.rules.unit
-    text = f"📝 <@{user_id}> logged {format_amount(result.log.amount, unit)} in **{result.title}**"
+    text = f"📝 <@{user_id}> logged {format_amount(result.log.amount, unit)} in **{shown(result.title)}**"
     text += f" — now {format_amount(progress.total, unit)}"
     if progress.percent is not None and result.rules.mode is not Mode.TOTAL:
         text += f" ({progress.percent:.0f} %)"
@@ -178,7 +179,7 @@ def logged(result: LogResult, user_id: int, photo: bytes | None = None) -> Outgo
         elapsed = f" in {human_duration(progress.elapsed_to_target)}" if progress.elapsed_to_target else ""
         text += f"\n🎉 Target reached{elapsed}!"
     if result.log.note:
-        text += f"\n> {result.log.note}"
+        text += f"\n> {shown(result.log.note)}"
     message = Outgoing(content=truncate(text, 2000))
     if result.log.proof is not None and photo is not None:
         message.embeds = [proof_embed(result.log.proof.filename)]
@@ -189,7 +190,7 @@ def logged(result: LogResult, user_id: int, photo: bytes | None = None) -> Outgo
 def created(view: ChallengeView) -> Outgoing:
     return Outgoing(
         fallback_channel_id=view.row.channel_id,
-        content=truncate(f"New challenge by <@{view.row.creator_id}>: **{view.title}**", 2000),
+        content=truncate(f"New challenge by <@{view.row.creator_id}>: **{shown(view.title)}**", 2000),
         embeds=[challenge_embed(view)],
     )
 
@@ -199,7 +200,7 @@ def started(view: ChallengeView) -> Outgoing:
     people = " ".join(f"<@{uid}>" for uid in ids[:40])
     return Outgoing(
         fallback_channel_id=view.row.channel_id,
-        content=truncate(f"🏁 **{view.title}** (#{view.row.no}) has started! {people}", 2000),
+        content=truncate(f"🏁 **{shown(view.title)}** (#{view.row.no}) has started! {people}", 2000),
         embeds=[challenge_embed(view)],
         ping=ids,
     )
@@ -210,7 +211,7 @@ def reminder(view: ChallengeView) -> Outgoing:
     people = " ".join(f"<@{uid}>" for uid in ids[:40])
     return Outgoing(
         fallback_channel_id=view.row.channel_id,
-        content=truncate(f"⏰ **{view.title}** (#{view.row.no}) ends {ts(view.rules.ends_at)}. {people}", 2000),
+        content=truncate(f"⏰ **{shown(view.title)}** (#{view.row.no}) ends {ts(view.rules.ends_at)}. {people}", 2000),
         embeds=[challenge_embed(view)],
         ping=ids,
     )
@@ -244,7 +245,7 @@ def milestone(view: ChallengeView, user_id: int | None, mark: int) -> Outgoing:
         extra = f" in {human_duration(view.standings.reached_at - view.rules.starts_at)}"
     return Outgoing(
         fallback_channel_id=view.row.channel_id,
-        content=truncate(f"{icon} {who} {verb} {target}{extra} — **{view.title}** (#{view.row.no})", 2000),
+        content=truncate(f"{icon} {who} {verb} {target}{extra} — **{shown(view.title)}** (#{view.row.no})", 2000),
         ping=[] if user_id is None else [user_id],
     )
 
@@ -260,10 +261,10 @@ def member_result(view: ChallengeView, user_id: int, chart: bytes | None = None)
         took = ""
         if row is not None and row.elapsed_to_target is not None:
             took = f" in {human_duration(row.elapsed_to_target)}"
-        text = f"✅ <@{user_id}> made it: {target}{took} — **{view.title}** (#{view.row.no})."
+        text = f"✅ <@{user_id}> made it: {target}{took} — **{shown(view.title)}** (#{view.row.no})."
     else:
         text = f"❌ <@{user_id}> didn't make it: {total} of {target} when the clock ran out"
-        text += f" — **{view.title}** (#{view.row.no})."
+        text += f" — **{shown(view.title)}** (#{view.row.no})."
     others = sum(1 for p in view.participants if p.result is None)
     if others:
         text += f" {others} still going."
@@ -286,7 +287,7 @@ def result(view: ChallengeView, chart: bytes | None) -> Outgoing:
     embed = challenge_embed(view, heading=f"Result — {name(view)}")
     outgoing = Outgoing(
         fallback_channel_id=view.row.channel_id,
-        content=truncate(f"🏆 **{view.title}** (#{view.row.no}) is over.\n" + "\n".join(lines), 2000),
+        content=truncate(f"🏆 **{shown(view.title)}** (#{view.row.no}) is over.\n" + "\n".join(lines), 2000),
         embeds=[embed],
         ping=[p.user_id for p in view.participants],
     )
@@ -300,7 +301,7 @@ def result(view: ChallengeView, chart: bytes | None) -> Outgoing:
 def cancelled(view: ChallengeView, by: int | None) -> Outgoing:
     who = f" by <@{by}>" if by else ""
     return Outgoing(
-        content=truncate(f"🚫 Challenge #{view.row.no} **{view.title}** was cancelled{who}.", 2000),
+        content=truncate(f"🚫 Challenge #{view.row.no} **{shown(view.title)}** was cancelled{who}.", 2000),
         fallback_channel_id=view.row.channel_id,
     )
 
@@ -309,7 +310,7 @@ def list_pages(items: Sequence[tuple[ChallengeRow, str, int]], now: datetime) ->
     lines = []
     for row, title, count in items:
         when = f"ends {ts(row.ends_at)}" if row.status == "active" else f"starts {ts(row.starts_at)}"
-        lines.append(f"**#{row.no}** {title} — {count} in · {when}")
+        lines.append(f"**#{row.no}** {shown(title)} — {count} in · {when}")
     if not lines:
         lines = ["No active or upcoming challenges. Start one with `/challenge create`."]
     return paged_embeds("Challenges", lines, COLOUR)

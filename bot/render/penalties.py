@@ -11,6 +11,7 @@ from bot.render.bets import mentions
 from bot.render.limits import CONTENT_MAX, paged_embeds, truncate
 from bot.render.message import Outgoing
 from bot.render.proof import proof_embed, proof_link
+from bot.render.text import shown
 from bot.services.penalties import PenaltyView
 
 ICONS = {
@@ -40,7 +41,7 @@ def status_text(view: PenaltyView) -> str:
 def line(view: PenaltyView) -> str:
     row = view.row
     text = (
-        f"**#{row.no}** <@{row.debtor_id}> owes {mentions(row.creditors)}: {row.text} "
+        f"**#{row.no}** <@{row.debtor_id}> owes {mentions(row.creditors)}: {shown(row.text)} "
         f"(bet #{view.bet_no}) · {status_text(view)}"
     )
     if view.status in (PenaltyStatus.OWED, PenaltyStatus.SUBMITTED):
@@ -74,7 +75,7 @@ def submitted(
     before proofs were kept (it may have expired)."""
     row = view.row
     lines = [
-        f"📨 <@{row.debtor_id}> submitted penalty #{row.no} ({row.text}): **{submission.summary}**.",
+        f"📨 <@{row.debtor_id}> submitted penalty #{row.no} ({shown(row.text)}): **{submission.summary}**.",
         f"{mentions(row.creditors)} — verify it or reject it below (an admin can too).",
     ]
     if proof is not None:
@@ -94,7 +95,7 @@ def submission_with_proof(view: PenaltyView, submission: Submission, proof: Proo
     Nobody is pinged here; the post asking the winners to check it follows."""
     row = view.row
     text = (
-        f"📨 <@{row.debtor_id}> submitted penalty #{row.no} ({row.text}): **{submission.summary}**. "
+        f"📨 <@{row.debtor_id}> submitted penalty #{row.no} ({shown(row.text)}): **{submission.summary}**. "
         "Proof below; the winners have been asked to verify it."
     )
     return Outgoing(
@@ -106,7 +107,7 @@ def done(view: PenaltyView) -> Outgoing:
     row = view.row
     summary = f": {view.submission.summary}" if view.submission else ""
     by = f", verified by <@{row.verified_by}>" if row.verified_by else ""
-    text = f"✅ Penalty #{row.no} ({row.text}) is done — <@{row.debtor_id}>{summary}{by}. Debt paid!"
+    text = f"✅ Penalty #{row.no} ({shown(row.text)}) is done — <@{row.debtor_id}>{summary}{by}. Debt paid!"
     return Outgoing(content=truncate(text, CONTENT_MAX), ping=[row.debtor_id])
 
 
@@ -114,10 +115,10 @@ def judged(view: PenaltyView, actor_id: int, verified: bool) -> Outgoing:
     """The answer to a Verify / Reject press or command."""
     row = view.row
     if verified:
-        text = f"✅ <@{actor_id}> verified penalty #{row.no} ({row.text}) by <@{row.debtor_id}>."
+        text = f"✅ <@{actor_id}> verified penalty #{row.no} ({shown(row.text)}) by <@{row.debtor_id}>."
     else:
         text = (
-            f"↩️ <@{actor_id}> rejected the submission of penalty #{row.no} ({row.text}); "
+            f"↩️ <@{actor_id}> rejected the submission of penalty #{row.no} ({shown(row.text)}); "
             f"<@{row.debtor_id}> owes it again, due {ts(row.due_at)}."
         )
     return Outgoing(content=truncate(text, CONTENT_MAX), ping=[row.debtor_id])
@@ -125,14 +126,14 @@ def judged(view: PenaltyView, actor_id: int, verified: bool) -> Outgoing:
 
 def waived(view: PenaltyView) -> Outgoing:
     row = view.row
-    text = f"🕊️ Penalty #{row.no} ({row.text}) for <@{row.debtor_id}> was waived. Nothing is owed any more."
+    text = f"🕊️ Penalty #{row.no} ({shown(row.text)}) for <@{row.debtor_id}> was waived. Nothing is owed any more."
     return Outgoing(content=truncate(text, CONTENT_MAX), ping=[row.debtor_id])
 
 
 def reminder(view: PenaltyView) -> Outgoing:
     row = view.row
     text = (
-        f"⏰ <@{row.debtor_id}>, penalty #{row.no} ({row.text}) is due {ts(row.due_at)}. "
+        f"⏰ <@{row.debtor_id}>, penalty #{row.no} ({shown(row.text)}) is due {ts(row.due_at)}. "
         "Submit it with `/penalty submit` once it's done."
     )
     return Outgoing(content=truncate(text, CONTENT_MAX), ping=[row.debtor_id])
@@ -141,7 +142,7 @@ def reminder(view: PenaltyView) -> Outgoing:
 def overdue(view: PenaltyView) -> Outgoing:
     row = view.row
     text = (
-        f"🔴 Penalty #{row.no} ({row.text}) by <@{row.debtor_id}> is overdue since {ts(row.due_at, 'f')}. "
+        f"🔴 Penalty #{row.no} ({shown(row.text)}) by <@{row.debtor_id}> is overdue since {ts(row.due_at, 'f')}. "
         f"It stays owed to {mentions(row.creditors)} until it's done or waived."
     )
     return Outgoing(content=truncate(text, CONTENT_MAX), ping=[row.debtor_id])

@@ -89,6 +89,14 @@ def test_titles_for_other_shapes() -> None:
     assert title(seed_rules(activity="plank", unit=MIN, target=30 * 60_000)) == "30 min plank in under 7 hours"
 
 
+def test_an_end_that_words_would_round_is_named_as_a_date_not_an_odd_duration() -> None:
+    # Typed as an end ("friday 18:00") 4 days 8 hours 16 minutes ahead: nobody says that duration.
+    rules = seed_rules(duration=None, ends_at=NOW + timedelta(days=4, hours=8, minutes=16))
+    assert title(rules) == "2,020 pushups by 3 Dec 20:16 UTC"
+    round_window = seed_rules(duration=None, ends_at=NOW + timedelta(days=2, hours=12))
+    assert title(round_window) == "2,020 pushups in under 2 days 12 hours"
+
+
 def test_a_date_in_another_year_shows_the_year() -> None:
     rules = seed_rules(duration=None, ends_at=datetime(2027, 1, 3, 17, 30, 5, tzinfo=UTC))
     assert title(rules) == "2,020 pushups by 3 Jan 2027 17:30 UTC"

@@ -299,8 +299,11 @@ def test_durations_are_shown_compactly(td: timedelta, text: str) -> None:
         (timedelta(days=2, hours=12), "2 days 12 hours"),
         (timedelta(seconds=45), "45 seconds"),
         (timedelta(minutes=1), "1 minute"),
-        (timedelta(days=3, hours=2, minutes=5), "3 days 2 hours 5 minutes"),
-        (timedelta(hours=2, seconds=1), "2 hours 1 second"),
+        (timedelta(days=3, hours=2, minutes=5), "3 days 2 hours"),
+        (timedelta(days=4, hours=8, minutes=16), "4 days 8 hours"),
+        (timedelta(days=4, hours=8, minutes=31), "4 days 9 hours"),
+        (timedelta(hours=2, minutes=59, seconds=45), "3 hours"),
+        (timedelta(hours=2, seconds=1), "2 hours"),
         (timedelta(minutes=90, seconds=0.5), "90 minutes"),
     ],
 )
