@@ -322,6 +322,12 @@ def title(rules: ChallengeRules, tz: ZoneInfo | None = None) -> str:
 # Windows and logging
 
 
+def counts_as_personal_best(mode: Mode) -> bool:
+    """A personal best is what a member did alone: a `total` challenge's time to the target is the
+    team's (a member who ran 3.5 km of a team's 100 km did not run 100 km)."""
+    return mode is not Mode.TOTAL
+
+
 def participant_window(rules: ChallengeRules, first_log_at: datetime | None) -> tuple[datetime, datetime]:
     """The `[start, end)` in which a participant's logs count.
 

@@ -13,6 +13,7 @@ from bot.domain.challenges import Mode, ParticipantStanding
 from bot.domain.pace import format_rate
 from bot.domain.timeparse import human_duration, ts
 from bot.domain.units import Unit, format_amount
+from bot.domain.words import count, noun, percent
 from bot.render.limits import EMBED_DESCRIPTION_MAX, FIELD_VALUE_MAX, chunk_lines, paged_embeds, truncate
 from bot.render.message import Outgoing
 from bot.render.proof import proof_embed, proof_link
@@ -96,7 +97,7 @@ def _standing_line(view: ChallengeView, row: ParticipantStanding) -> str:
     amount = format_amount(row.total, unit)
     if rules.target is not None and rules.mode is not Mode.TOTAL:
         pct = row.percent or 0.0
-        head = f"**{row.rank}.** <@{row.user_id}> {progress_bar(pct)} {amount} ({pct:.0f} %)"
+        head = f"**{row.rank}.** <@{row.user_id}> {progress_bar(pct)} {amount} ({percent(pct)})"
     else:
         head = f"**{row.rank}.** <@{row.user_id}> — {amount}"
     details: list[str] = []
@@ -128,7 +129,7 @@ def challenge_embed(view: ChallengeView, *, heading: str | None = None) -> disco
         pct = board.percent or 0.0
         lines.append(
             f"Team total: {progress_bar(pct)} {format_amount(board.total, rules.unit)} of "
-            f"{format_amount(rules.target, rules.unit)} ({pct:.0f} %)"
+            f"{format_amount(rules.target, rules.unit)} ({percent(pct)})"
         )
         if view.row.status == "active":
             extra = [pace_text(board.rate_per_hour, rules.unit)]
@@ -147,7 +148,9 @@ def challenge_embed(view: ChallengeView, *, heading: str | None = None) -> disco
     else:
         lines.append("No participants yet — join with `/challenge join`.")
     if view.corrected_logs:
-        lines.append(f"\n_{view.corrected_logs} log(s) undone or corrected; the originals are kept on record._")
+        fixed = count(view.corrected_logs, "log", "logs")
+        kept = noun(view.corrected_logs, "the original is", "the originals are")
+        lines.append(f"\n_{fixed} undone or corrected; {kept} kept on record._")
     description = chunk_lines(lines, EMBED_DESCRIPTION_MAX)[0] if lines else ""
     embed = discord.Embed(title=truncate(heading or name(view), 256), description=description, colour=COLOUR)
     if view.proof_logs:
@@ -174,7 +177,7 @@ def logged(result: LogResult, user_id: int, photo: bytes | None = None) -> Outgo
     text = f"📝 <@{user_id}> logged {format_amount(result.log.amount, unit)} in **{shown(result.title)}**"
     text += f" — now {format_amount(progress.total, unit)}"
     if progress.percent is not None and result.rules.mode is not Mode.TOTAL:
-        text += f" ({progress.percent:.0f} %)"
+        text += f" ({percent(progress.percent)})"
     if progress.reached_now:
         elapsed = f" in {human_duration(progress.elapsed_to_target)}" if progress.elapsed_to_target else ""
         text += f"\n🎉 Target reached{elapsed}!"
@@ -235,7 +238,7 @@ def clock_reminder(view: ChallengeView, user_id: int) -> Outgoing:
 def milestone(view: ChallengeView, user_id: int | None, mark: int) -> Outgoing:
     who = "The team" if user_id is None else f"<@{user_id}>"
     icon = "🎉" if mark >= 100 else "💪"
-    verb = "reached the target of" if mark >= 100 else f"is {mark} % of the way to"
+    verb = "reached the target of" if mark >= 100 else f"is {percent(mark)} of the way to"
     target = format_amount(view.rules.target or 0, view.rules.unit)
     extra = ""
     row = next((r for r in view.standings.rows if r.user_id == user_id), None)

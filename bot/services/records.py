@@ -100,9 +100,12 @@ async def stats(svc: Services, guild_id: int, user_id: int) -> Record:
 
 
 async def personal_bests(svc: Services, guild_id: int, user_id: int, limit: int = 5) -> list[Best]:
-    """Fastest time to each distinct target (e.g. '2,020 pushups in 6 h 41 min')."""
+    """Fastest time to each distinct target the member reached alone (e.g. '2,020 pushups in 6 h 41 min');
+    a team's total is not anyone's personal best."""
     best: dict[tuple[str, int, str], Best] = {}
     for r in await records.successes(svc.db, guild_id, user_id):
+        if not rules_mod.counts_as_personal_best(rules_mod.Mode(r["mode"])):
+            continue
         reached = from_db(r["reached_at"])
         first = opt_from_db(r["first_log"])
         start = first if r["attempt_ms"] is not None and first is not None else from_db(r["starts_at"])

@@ -390,7 +390,7 @@ async def test_fix_log_corrects_then_strikes_keeping_the_record(
         (second, admin.id, "strike", 300, None, "no proof"),
     ]
     status = await emulator.invoke(alice, "challenge status", challenge=1)
-    assert "50 reps (2 %)" in status.text and "2 log(s) undone or corrected" in status.text  # the edit counts too
+    assert "50 reps (2%)" in status.text and "2 logs undone or corrected" in status.text  # the edit counts too
     assert [a for _, a, _, _ in await audit_rows(bot_handle, guild)] == ["fix-log", "fix-log"]
     # A struck log is no longer offered.
     choices = await emulator.autocomplete(admin, "admin fix-log", "log", "", reason="x")

@@ -237,10 +237,10 @@ async def test_log_adds_up_and_says_when_the_target_is_reached(
     alice = guild.members["alice"]
     await create(emulator, alice, target="100")
     res = await emulator.invoke(alice, "challenge log", amount="40")
-    assert not res.ephemeral and "logged 40 reps" in res.content and "now 40 reps (40 %)" in res.content
+    assert not res.ephemeral and "logged 40 reps" in res.content and "now 40 reps (40%)" in res.content
     bot_handle.clock.advance(timedelta(minutes=25))
     res = await emulator.invoke(alice, "challenge log", amount="60", note="last set", challenge=1)
-    assert "now 100 reps (100 %)" in res.content
+    assert "now 100 reps (100%)" in res.content
     assert "Target reached in 25 min" in res.content
     assert "> last set" in res.content
     assert [r["amount"] for r in await logs(bot_handle, guild, 1)] == [40, 60]
@@ -353,7 +353,7 @@ async def test_undo_strikes_the_last_log_and_keeps_it_on_record(
     rows = await logs(bot_handle, guild, 1)
     assert [(r["amount"], r["struck_at"] is not None) for r in rows] == [(100, False), (250, True)]
     status = await emulator.invoke(alice, "challenge status")
-    assert "100 reps (5 %)" in status.text and "undone or corrected" in status.text
+    assert "100 reps (4%)" in status.text and "undone or corrected" in status.text
     res = await emulator.invoke(alice, "challenge undo", challenge=1)
     assert "at 0 reps" in res.content
     await refused(emulator, bot_handle, alice, "challenge undo", "no log to undo", challenge=1)
@@ -397,9 +397,9 @@ async def test_status_shows_bars_sorted_pace_and_time_left(
     assert embed["title"] == f"#1 {TITLE}"
     text = embed["description"]
     assert text.index(bob.mention) < text.index(alice.mention) < text.index(carol.mention)
-    assert "▰▰▰▱▱▱▱▱▱▱▱▱ 505 reps (25 %)" in text
+    assert "▰▰▰▱▱▱▱▱▱▱▱▱ 505 reps (25%)" in text
     assert "pace 505 reps/h" in text and "needs" in text and "on track to finish at <t:" in text
-    assert f"{carol.mention} ▱▱▱▱▱▱▱▱▱▱▱▱ 0 reps (0 %)" in text
+    assert f"{carol.mention} ▱▱▱▱▱▱▱▱▱▱▱▱ 0 reps (0%)" in text
     assert "Time left: ends <t:" in text and ":R>" in text
 
 
@@ -630,20 +630,20 @@ async def test_2020_pushups_milestones_then_exactly_one_result_with_chart(
     clock.advance(timedelta(minutes=30))
     await emulator.invoke(alice, "challenge log", amount="500")
     await emulator.invoke(bob, "challenge log", amount="200")
-    assert posts(emulator, guild, "general", "50 %") == []
+    assert posts(emulator, guild, "general", "50%") == []
     clock.advance(timedelta(hours=2))
     await emulator.invoke(alice, "challenge log", amount="600")  # 1,100: past half-way
-    half = posts(emulator, guild, "general", "is 50 % of the way")
+    half = posts(emulator, guild, "general", "is 50% of the way")
     assert len(half) == 1 and alice.mention in half[0].content and half[0].pinged_user_ids == {alice.id}
     clock.advance(timedelta(hours=4, minutes=11))
     res = await emulator.invoke(alice, "challenge log", amount="920")  # exactly 2,020 at 6 h 41 min
-    assert "now 2,020 reps (100 %)" in res.content and "Target reached in 6 h 41 min" in res.content
+    assert "now 2,020 reps (100%)" in res.content and "Target reached in 6 h 41 min" in res.content
     await bot_handle.run_due()
     full = posts(emulator, guild, "general", "made it:")  # her own result, decided now: no 100 % milestone too
     assert len(full) == 1 and posts(emulator, guild, "general", "reached the target") == []
     assert full[0].content.startswith(f"✅ {alice.mention} made it: 2,020 reps in 6 h 41 min")
     assert "1 still going" in full[0].content and full[0].pinged_user_ids == {alice.id}
-    assert len(posts(emulator, guild, "general", "is 50 % of the way")) == 1  # not repeated
+    assert len(posts(emulator, guild, "general", "is 50% of the way")) == 1  # not repeated
 
     clock.advance(timedelta(minutes=19))  # exactly the deadline
     await bot_handle.run_due()
@@ -915,7 +915,7 @@ async def test_total_mode_team_milestones(emulator: DiscordEmulator, guild: Guil
     await emulator.invoke(bob, "challenge join", challenge=1)
     await emulator.invoke(alice, "challenge log", amount="3")
     await emulator.invoke(bob, "challenge log", amount="3")
-    assert len(posts(emulator, guild, "general", "The team is 50 % of the way")) == 1
+    assert len(posts(emulator, guild, "general", "The team is 50% of the way")) == 1
     bot_handle.clock.advance(timedelta(hours=3))
     res = await emulator.invoke(bob, "challenge log", amount="4")
     assert "Target reached in 3 h" in res.content

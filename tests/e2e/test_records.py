@@ -35,10 +35,13 @@ async def test_leaderboard_ranks_members_and_filters_by_activity(
     sam, ana, ben = await story_until_settled(emulator, guild, bot_handle)
     board = await emulator.invoke(ana, "leaderboard")
     assert not board.ephemeral
-    lines = board.embed["description"].splitlines()
-    assert sam.mention in lines[0] and "1 bets won" in lines[0]
+    how, _, *lines = board.embed["description"].splitlines()
+    assert how == "_Ranked by bets won, then challenges completed, then penalties done, then fewest overdue._"
+    assert sam.mention in lines[0] and "1 bet won · 1 challenge completed · 0 penalties done · 0 overdue" in lines[0]
     pushups = await emulator.invoke(ana, "leaderboard", activity="pushups", period="week")
     assert sam.mention in pushups.text and "2,020 reps" in pushups.text
+    assert pushups.embed["title"] == "Leaderboard — pushups · last 7 days"
+    assert pushups.embed["description"].startswith("_Ranked by the total of pushups each member logged (last 7 days)._")
     assert ana.mention not in pushups.text  # she logged no pushups
     choices = await emulator.autocomplete(ana, "leaderboard", "activity", "pu")
     assert [c.value for c in choices] == ["pushups"]
@@ -61,7 +64,7 @@ async def test_leaderboard_pages_past_one_embed(emulator: DiscordEmulator, guild
     first = message.embeds[0]["description"]
     await emulator.click(creator, message, label="Next ▶")
     assert "Page 2 of 3" in message.embeds[0]["footer"]["text"] and message.embeds[0]["description"] != first
-    assert message.embeds[0]["description"].startswith("**21.**")
+    assert message.embeds[0]["description"].splitlines()[2].startswith("**21.**")
 
 
 async def test_stats_of_someone_outside_the_server_is_refused(
@@ -97,10 +100,10 @@ async def test_a_big_board_shows_the_top_100_and_the_members_own_place(
     assert message is not None
     embed = message.embeds[0]
     assert embed["footer"]["text"] == "Top 100 of 105 members · Page 1 of 5"
-    assert embed["description"].splitlines()[0].startswith("🥇")
+    assert embed["description"].splitlines()[2].startswith("🥇")
     [place] = embed["fields"]
     assert place["name"] == "Your place" and place["value"].startswith("**10") and last.mention in place["value"]
-    assert "0 challenges" in place["value"]
+    assert "0 challenges completed" in place["value"]
     await emulator.click(last, message, label="Next ▶")
     assert message.embeds[0]["footer"]["text"] == "Top 100 of 105 members · Page 2 of 5"
     assert message.embeds[0]["fields"][0]["name"] == "Your place"

@@ -200,7 +200,7 @@ async def check_books(emulator: DiscordEmulator, guild: Guild, handle: BotHandle
     assert all(a["posted_at"] is not None for a in announced), [dict(a) for a in announced]
     posts = [m for m in public_messages(emulator) if "% of the way" in m.content or "reached the target" in m.content]
     assert len(posts) == len([a for a in announced if a["kind"].startswith("challenge_milestone_")])
-    keys = Counter((next(iter(m.pinged_user_ids)), "50" if "50 %" in m.content else "100") for m in posts)
+    keys = Counter((next(iter(m.pinged_user_ids)), "50" if "50%" in m.content else "100") for m in posts)
     assert all(n == 1 for n in keys.values()), keys
 
 

@@ -121,7 +121,7 @@ async def test_repeated_member_text_never_pings_and_intended_pings_stay_exact(
         bot_handle.clock.advance(timedelta(hours=1))
         res = await ok(sam, "challenge log", amount=chunk, note=bait.text("NOTE"))
         assert res.message is not None and res.message.pinged_user_ids == set()
-    assert one(emulator, guild, "is 50 % of the way").pinged_user_ids == {sam.id}
+    assert one(emulator, guild, "is 50% of the way").pinged_user_ids == {sam.id}
     await ok(vic, "challenge status", challenge=1)
     await bot_handle.run_due()
     assert one(emulator, guild, "made it:").pinged_user_ids == {sam.id}

@@ -109,3 +109,28 @@ async def test_the_overall_board_is_ranked_in_sql_as_each_members_stats_say(bet_
     week = await records.leaderboard(svc, GUILD, None, "week")
     assert {r.user_id for r in week.rows} == {ANA, BEN}
     assert all(r.challenges_completed == r.bets_won == 0 for r in week.rows)
+
+
+async def test_a_team_total_is_nobodys_personal_best(svc: Services) -> None:
+    """The issue's case: a member who ran 3.5 km of a team's 100 km has no "100 km in 2 d 16 h" best."""
+    team = await challenge_service.create(
+        svc, guild_id=GUILD, channel_id=CHANNEL, creator_id=SAM, activity="run", target="100", unit="km",
+        duration="3d", mode="total",
+    )  # fmt: skip
+    await challenge_service.join(svc, GUILD, team.row.no, ANA)
+    clock(svc).advance(timedelta(days=2, hours=16))
+    await challenge_service.log(svc, GUILD, team.row.no, SAM, "3.5")
+    await challenge_service.log(svc, GUILD, team.row.no, ANA, "96.5")
+    clock(svc).advance(timedelta(days=1))
+    await challenge_service.finish(svc, team.row.id)
+    sam = await records.stats(svc, GUILD, SAM)
+    assert sam.challenges_completed == 1  # the team made it, and he was in it
+    assert sam.bests == []
+    alone = await challenge_service.create(
+        svc, guild_id=GUILD, channel_id=CHANNEL, creator_id=SAM, activity="run", target="5", unit="km",
+        duration="2h", clock_starts_at_first_log=False,
+    )  # fmt: skip
+    clock(svc).advance(timedelta(minutes=30))
+    await challenge_service.log(svc, GUILD, alone.row.no, SAM, "5")
+    sam = await records.stats(svc, GUILD, SAM)
+    assert [(b.what, b.elapsed) for b in sam.bests] == [("5 km run", timedelta(minutes=30))]
