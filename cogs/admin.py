@@ -10,7 +10,8 @@ from discord.ext import commands
 
 from bot.domain.timeparse import timezone_choices, ts
 from bot.errors import UserError
-from bot.render.limits import CHOICE_NAME_MAX, paged_embeds, truncate
+from bot.render import admin as render
+from bot.render.limits import CHOICE_NAME_MAX, truncate
 from bot.render.message import Outgoing
 from bot.services import admin as service
 from cogs.bet import bet_autocomplete, refresh_bet_message
@@ -230,12 +231,7 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
     @app_commands.command(name="audit", description="Who changed what, and why.")
     async def audit(self, interaction: discord.Interaction[Any]) -> None:
         entries = await service.audit_entries(services(interaction), guild_id(interaction))
-        lines = [
-            f"{ts(at, 'f')} <@{actor}> **{action}** {truncate(target, 200)}"
-            + (f" — {truncate(why, 200)}" if why else "")
-            for at, actor, action, target, why in entries
-        ] or ["No admin actions yet."]
-        embed, pager = first_page(paged_embeds("Audit log", lines, discord.Colour.dark_grey()))
+        embed, pager = first_page(render.audit_pages(entries))
         await reply(interaction, Outgoing(embeds=[embed], view=pager), ephemeral=True)
 
 

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain import challenges as rules_mod
-from bot.domain.units import format_amount, unit_choices
+from bot.domain.units import unit_choices
 from bot.render import challenges as render
 from bot.render.chart import Member, ProgressChart
 from bot.render.limits import CHOICE_NAME_MAX, truncate
@@ -115,21 +115,14 @@ class ChallengeCommands(
     @app_commands.autocomplete(challenge=challenge_autocomplete)
     async def join(self, interaction: discord.Interaction[Any], challenge: ChallengeNo) -> None:
         view = await service.join(services(interaction), guild_id(interaction), challenge, interaction.user.id)
-        await reply(
-            interaction,
-            Outgoing(content=truncate(f"💪 <@{interaction.user.id}> joined **{view.title}** (#{view.row.no}).", 2000)),
-        )
+        await reply(interaction, render.joined(view, interaction.user.id))
 
     @app_commands.command(name="leave", description="Leave a challenge (your logs stay on record but stop counting).")
     @app_commands.describe(challenge="Which challenge (default: your only one)")
     @app_commands.autocomplete(challenge=challenge_autocomplete)
     async def leave(self, interaction: discord.Interaction[Any], challenge: ChallengeNo | None = None) -> None:
         view = await service.leave(services(interaction), guild_id(interaction), challenge, interaction.user.id)
-        await reply(
-            interaction,
-            Outgoing(content=truncate(f"👋 You left **{view.title}** (#{view.row.no}).", 2000)),
-            ephemeral=True,
-        )
+        await reply(interaction, render.left(view), ephemeral=True)
         await fitbet(interaction).post_announcements()  # open bets on the member were called off
 
     @app_commands.command(name="log", description="Log progress for yourself, e.g. 500 reps or 2.5 km.")
@@ -171,11 +164,7 @@ class ChallengeCommands(
     @app_commands.autocomplete(challenge=challenge_autocomplete)
     async def undo(self, interaction: discord.Interaction[Any], challenge: ChallengeNo | None = None) -> None:
         undone, view = await service.undo(services(interaction), guild_id(interaction), challenge, interaction.user.id)
-        mine = next((r for r in view.standings.rows if r.user_id == interaction.user.id), None)
-        total = format_amount(mine.total if mine else 0, view.rules.unit)
-        amount = format_amount(undone.amount, view.rules.unit)
-        text = f"↩️ Undid your log of {amount} in **{view.title}**. You're at {total}."
-        await reply(interaction, Outgoing(content=truncate(text, 2000)), ephemeral=True)
+        await reply(interaction, render.undone(view, undone.amount, interaction.user.id), ephemeral=True)
 
     @app_commands.command(name="status", description="Progress bars, pace and time left.")
     @app_commands.describe(challenge="Which challenge (default: yours)")

@@ -213,11 +213,8 @@ class PenaltyCommands(app_commands.Group, name="penalty", description="Penalties
         view = await service.reject_no(
             svc, guild_id(interaction), penalty, interaction.user.id, await caller_is_admin(interaction), reason
         )
-        message = render.judged(view, interaction.user.id, False)
-        shown = optional_text(reason, "reason", CONTENT_MAX)  # what the service accepted and kept
-        if shown:
-            message.content = truncate(f"{message.content}\nReason: {shown}", CONTENT_MAX)
-        await reply(interaction, message)
+        kept = optional_text(reason, "reason", CONTENT_MAX)  # what the service accepted and kept
+        await reply(interaction, render.judged(view, interaction.user.id, False, reason=kept))
         await disable_submission_buttons(fitbet(interaction), view.row.id)
         await fitbet(interaction).post_announcements()
 

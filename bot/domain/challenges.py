@@ -34,8 +34,8 @@ from zoneinfo import ZoneInfo
 from bot.domain.pace import needed_per_hour, outlook
 from bot.domain.text import check_direction, is_blank
 from bot.domain.timeparse import human_duration, title_duration, ts
-from bot.domain.words import spoken_duration
 from bot.domain.units import REPS, Kind, Unit, check_target, format_amount
+from bot.domain.words import spoken_duration
 from bot.errors import UserError
 
 MAX_ACTIVITY_CHARS = 50

@@ -9,7 +9,7 @@ import discord
 
 from bot.domain import bets as rules
 from bot.domain.bets import BetStatus, LockTrigger, Side, Stake
-from bot.domain.timeparse import human_duration, ts
+from bot.domain.timeparse import title_duration, ts
 from bot.domain.tips import tip_for
 from bot.render.limits import (
     CONTENT_MAX,
@@ -75,7 +75,7 @@ def claim(view: BetView, side: Side) -> str:
 
 
 def stake_text(stake: Stake) -> str:
-    return f"**{shown(rules.describe(stake))}** within {human_duration(stake.due)}"
+    return f"**{shown(rules.describe(stake))}** within {title_duration(stake.due)}"
 
 
 def _opponents_line(view: BetView) -> str:
@@ -177,7 +177,9 @@ def settled(view: BetView) -> Outgoing:
     lines = [head, f"🏆 Won: {mentions(winners)}", f"💸 Lost: {mentions(losers)}"]
     tips: list[str] = []
     for p in view.penalties[:MAX_LISTED]:
-        lines.append(f"• Penalty #{p.no}: <@{p.debtor_id}> owes **{shown(p.text)}**, due {ts(p.due_at, 'f')} ({ts(p.due_at)})")
+        lines.append(
+            f"• Penalty #{p.no}: <@{p.debtor_id}> owes **{shown(p.text)}**, due {ts(p.due_at, 'f')} ({ts(p.due_at)})"
+        )
         tip = tip_for(p.text)
         if tip and tip not in tips:
             tips.append(tip)

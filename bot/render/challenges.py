@@ -13,7 +13,7 @@ from bot.domain.challenges import Mode, ParticipantStanding
 from bot.domain.pace import format_rate
 from bot.domain.timeparse import human_duration, ts
 from bot.domain.units import Unit, format_amount
-from bot.domain.words import count, noun, percent
+from bot.domain.words import count, noun, number, percent
 from bot.render.limits import EMBED_DESCRIPTION_MAX, FIELD_VALUE_MAX, chunk_lines, paged_embeds, truncate
 from bot.render.message import Outgoing
 from bot.render.proof import proof_embed, proof_link
@@ -190,6 +190,22 @@ def logged(result: LogResult, user_id: int, photo: bytes | None = None) -> Outgo
     return message
 
 
+def joined(view: ChallengeView, user_id: int) -> Outgoing:
+    return Outgoing(content=truncate(f"💪 <@{user_id}> joined **{shown(view.title)}** (#{view.row.no}).", 2000))
+
+
+def left(view: ChallengeView) -> Outgoing:
+    return Outgoing(content=truncate(f"👋 You left **{shown(view.title)}** (#{view.row.no}).", 2000))
+
+
+def undone(view: ChallengeView, amount: int, user_id: int) -> Outgoing:
+    mine = view.standings.row(user_id)
+    total = format_amount(mine.total if mine else 0, view.rules.unit)
+    amount_text = format_amount(amount, view.rules.unit)
+    text = f"↩️ Undid your log of {amount_text} in **{shown(view.title)}**. You're at {total}."
+    return Outgoing(content=truncate(text, 2000))
+
+
 def created(view: ChallengeView) -> Outgoing:
     return Outgoing(
         fallback_channel_id=view.row.channel_id,
@@ -311,9 +327,9 @@ def cancelled(view: ChallengeView, by: int | None) -> Outgoing:
 
 def list_pages(items: Sequence[tuple[ChallengeRow, str, int]], now: datetime) -> list[discord.Embed]:
     lines = []
-    for row, title, count in items:
+    for row, title, people in items:
         when = f"ends {ts(row.ends_at)}" if row.status == "active" else f"starts {ts(row.starts_at)}"
-        lines.append(f"**#{row.no}** {shown(title)} — {count} in · {when}")
+        lines.append(f"**#{row.no}** {shown(title)} — {number(people)} in · {when}")
     if not lines:
         lines = ["No active or upcoming challenges. Start one with `/challenge create`."]
     return paged_embeds("Challenges", lines, COLOUR)

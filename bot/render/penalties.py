@@ -111,8 +111,8 @@ def done(view: PenaltyView) -> Outgoing:
     return Outgoing(content=truncate(text, CONTENT_MAX), ping=[row.debtor_id])
 
 
-def judged(view: PenaltyView, actor_id: int, verified: bool) -> Outgoing:
-    """The answer to a Verify / Reject press or command."""
+def judged(view: PenaltyView, actor_id: int, verified: bool, reason: str | None = None) -> Outgoing:
+    """The answer to a Verify / Reject press or command (a rejection's reason shown with it)."""
     row = view.row
     if verified:
         text = f"✅ <@{actor_id}> verified penalty #{row.no} ({shown(row.text)}) by <@{row.debtor_id}>."
@@ -121,6 +121,8 @@ def judged(view: PenaltyView, actor_id: int, verified: bool) -> Outgoing:
             f"↩️ <@{actor_id}> rejected the submission of penalty #{row.no} ({shown(row.text)}); "
             f"<@{row.debtor_id}> owes it again, due {ts(row.due_at)}."
         )
+        if reason:
+            text += f"\nReason: {shown(reason)}"
     return Outgoing(content=truncate(text, CONTENT_MAX), ping=[row.debtor_id])
 
 

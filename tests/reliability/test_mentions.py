@@ -11,7 +11,7 @@ version it had (first post, each edit, each follow-up), from the `allowed_mentio
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -72,18 +72,21 @@ def one(emulator: DiscordEmulator, guild: Guild, contains: str) -> Message:
     return found[0]
 
 
-async def test_repeated_member_text_never_pings_and_intended_pings_stay_exact(
-    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+BaitText = Callable[[str, int], str]  # (tag, the field's length limit) -> the text typed
+
+
+async def play_every_text_field(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle, vic: Member, text: BaitText
 ) -> None:
+    """The seed story, a manual bet and a corrected, cancelled challenge, with `text(TAG, limit)` typed
+    into every free-text field (TAGS), and every list and card that repeats them asked for once.
+    `vic` takes part in nothing: a bystander who reads."""
     sam, ana, ben = guild.members["alice"], guild.members["bob"], guild.members["carol"]
     admin = guild.admin
     assert admin is not None
-    vic = emulator.add_member(guild, "vic")  # takes part in nothing: must never be pinged
-    role = emulator.add_role(guild, "Runners")
-    role.mentionable = True
-    emulator.give_role(ana, role)
-    await emulator.settle()
-    bait = Hostile(role, vic)
+
+    def bait_text(tag: str, limit: int = 200) -> str:
+        return text(tag, limit)
 
     async def ok(who: Member, command: str, /, **options: Any) -> Any:
         res = await emulator.invoke(who, command, **options)
@@ -94,7 +97,7 @@ async def test_repeated_member_text_never_pings_and_intended_pings_stay_exact(
     await ok(
         sam,
         "challenge create",
-        activity=bait.text("ACTIVITY", 50),
+        activity=bait_text("ACTIVITY", 50),
         target="2020",
         unit="reps",
         duration="7h",
@@ -104,12 +107,12 @@ async def test_repeated_member_text_never_pings_and_intended_pings_stay_exact(
         "bet create",
         challenge=1,
         side="for",
-        stake=bait.text("STAKE", 100),
+        stake=bait_text("STAKE", 100),
         amount="5",
         unit="km",
         opponent=ana,
         opponent2=ben,
-        my_stake=bait.text("MYSTAKE", 100),
+        my_stake=bait_text("MYSTAKE", 100),
         my_amount="100",
         my_unit="reps",
     )
@@ -119,7 +122,7 @@ async def test_repeated_member_text_never_pings_and_intended_pings_stay_exact(
     await ok(ben, "bet accept", bet=1)
     for chunk in ("500", "600", "520", "400"):
         bot_handle.clock.advance(timedelta(hours=1))
-        res = await ok(sam, "challenge log", amount=chunk, note=bait.text("NOTE"))
+        res = await ok(sam, "challenge log", amount=chunk, note=bait_text("NOTE"))
         assert res.message is not None and res.message.pinged_user_ids == set()
     assert one(emulator, guild, "is 50% of the way").pinged_user_ids == {sam.id}
     await ok(vic, "challenge status", challenge=1)
@@ -130,7 +133,7 @@ async def test_repeated_member_text_never_pings_and_intended_pings_stay_exact(
     # Penalties: #1 Ana (submitted, rejected with bait, resubmitted, verified), #2 Ben (reminded, overdue, waived).
     await ok(ana, "penalty submit", penalty=1, amount="5", duration="55:00")
     assert one(emulator, guild, "submitted penalty #1").pinged_user_ids == {sam.id}
-    rejected = await ok(sam, "penalty reject", penalty=1, reason=bait.text("REJECT"))
+    rejected = await ok(sam, "penalty reject", penalty=1, reason=bait_text("REJECT"))
     assert rejected.message is not None and rejected.message.pinged_user_ids == {ana.id}
     await ok(ana, "penalty submit", penalty=1, amount="5", duration="54:00")
     second = posts(emulator, guild, "submitted penalty #1")[-1]
@@ -140,7 +143,7 @@ async def test_repeated_member_text_never_pings_and_intended_pings_stay_exact(
     assert one(emulator, guild, "is due").pinged_user_ids == {ben.id}
     await bot_handle.advance(timedelta(days=1))
     assert one(emulator, guild, "is overdue").pinged_user_ids == {ben.id}
-    await ok(sam, "penalty waive", penalty=2, reason=bait.text("WAIVE"))
+    await ok(sam, "penalty waive", penalty=2, reason=bait_text("WAIVE"))
     assert one(emulator, guild, "was waived").pinged_user_ids == {ben.id}
 
     # ---- a manual bet described with bait, decided by both sides' votes, then voided with bait
@@ -152,7 +155,7 @@ async def test_repeated_member_text_never_pings_and_intended_pings_stay_exact(
         amount="20",
         unit="reps",
         opponent=ben,
-        description=bait.text("DESCRIPTION"),
+        description=bait_text("DESCRIPTION"),
         decide_at="in 2d",
     )
     assert bet_message(manual).pinged_user_ids == {ben.id}
@@ -164,20 +167,21 @@ async def test_repeated_member_text_never_pings_and_intended_pings_stay_exact(
     await emulator.click(ben, ask, label="It happened")
     assert len(posts(emulator, guild, "is settled")) == 2
     assert posts(emulator, guild, "is settled")[-1].pinged_user_ids == {ana.id, ben.id}
-    await ok(admin, "admin void", bet=2, reason=bait.text("VOID"))
+    await ok(admin, "admin void", bet=2, reason=bait_text("VOID"))
     assert one(emulator, guild, "was voided").pinged_user_ids == {ana.id, ben.id}
 
     # ---- #2: bait in the other half of an activity; extended, a log fixed and cancelled, with bait reasons
-    await ok(ana, "challenge create", activity=f"ACT2 @here {vic.mention}", target="10", unit="km", duration="2d")
+    act2 = bait_text("ACT2", 50)
+    await ok(ana, "challenge create", activity=act2, target="10", unit="km", duration="2d")
     await ok(ben, "challenge join", challenge=2)
     await ok(ben, "challenge log", amount="2", challenge=2)
-    await ok(admin, "admin extend", challenge=2, until="+1h", reason=bait.text("EXTEND"))
+    await ok(admin, "admin extend", challenge=2, until="+1h", reason=bait_text("EXTEND"))
     log_row = await bot_handle.bot.svc.db.fetchone("SELECT MAX(id) FROM logs")
     assert log_row is not None
-    await ok(admin, "admin fix-log", log=log_row[0], amount="1", reason=bait.text("FIX"))
-    await ok(vic, "leaderboard", activity="ACT2 @here " + vic.mention)
+    await ok(admin, "admin fix-log", log=log_row[0], amount="1", reason=bait_text("FIX"))
+    await ok(vic, "leaderboard", activity=act2)
     await ok(vic, "stats", member=ana)
-    await ok(admin, "admin cancel", challenge=2, reason=bait.text("CANCEL"))
+    await ok(admin, "admin cancel", challenge=2, reason=bait_text("CANCEL"))
     cancelled = one(emulator, guild, "was cancelled")
     assert vic.id not in cancelled.pinged_user_ids and cancelled.pinged_user_ids <= {ana.id, ben.id}
     await ok(admin, "admin audit")
@@ -191,7 +195,25 @@ async def test_repeated_member_text_never_pings_and_intended_pings_stay_exact(
         ("penalty list", {"which": "all"}),
     ]:
         await ok(vic, command, **options)
+    await ok(vic, "stats")
     await emulator.settle()
+
+
+async def test_repeated_member_text_never_pings_and_intended_pings_stay_exact(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+) -> None:
+    ana = guild.members["bob"]
+    vic = emulator.add_member(guild, "vic")  # takes part in nothing: must never be pinged
+    role = emulator.add_role(guild, "Runners")
+    role.mentionable = True
+    emulator.give_role(ana, role)
+    await emulator.settle()
+    bait = Hostile(role, vic)
+
+    def text(tag: str, limit: int) -> str:  # the activity's other half: the rest of the bait
+        return f"ACT2 @here {vic.mention}" if tag == "ACT2" else bait.text(tag, limit)
+
+    await play_every_text_field(emulator, guild, bot_handle, vic, text)
 
     # ---- every message, every version: no mass ping, no role ping, the bystander never pinged
     shown: set[str] = set()
