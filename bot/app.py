@@ -27,7 +27,16 @@ from bot.store.db import Database
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.errors", "cogs.help", "cogs.challenge", "cogs.admin", "cogs.records", "cogs.bet", "cogs.penalty")
+EXTENSIONS = (
+    "cogs.errors",
+    "cogs.names",
+    "cogs.help",
+    "cogs.challenge",
+    "cogs.admin",
+    "cogs.records",
+    "cogs.bet",
+    "cogs.penalty",
+)
 
 Announcer = Callable[[AnnouncementRow], Awaitable[Outgoing | None]]
 

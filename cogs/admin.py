@@ -14,6 +14,7 @@ from bot.render import admin as render
 from bot.render.limits import CHOICE_NAME_MAX, truncate
 from bot.render.message import Outgoing
 from bot.services import admin as service
+from bot.services import names as member_names
 from cogs.bet import bet_autocomplete, refresh_bet_message
 from cogs.challenge import ChallengeNo, challenge_autocomplete, unit_autocomplete
 from cogs.common import fitbet, guild_id, reply, reply_text, require_admin, services
@@ -36,9 +37,11 @@ async def log_autocomplete(interaction: discord.Interaction[Any], current: str) 
         return []
     choices = []
     needle = current.strip().lower().lstrip("#")
-    for item in await service.recent_logs(services(interaction), interaction.guild.id):
-        member = interaction.guild.get_member(item.user_id)
-        who = member.display_name if member else f"member {str(item.user_id)[-4:]}"
+    svc = services(interaction)
+    logs = await service.recent_logs(svc, interaction.guild.id)
+    names = await member_names.names_for(svc, interaction.guild.id, {item.user_id for item in logs})
+    for item in logs:
+        who = names[item.user_id]
         label = f"#{item.challenge_no} · {who} · {item.amount_text} · {item.logged_at:%d %b %H:%M} UTC"
         if needle in label.lower() or needle == str(item.log_id):
             choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME_MAX), value=item.log_id))

@@ -17,6 +17,7 @@ from bot.render.chart import Member, ProgressChart
 from bot.render.limits import CHOICE_NAME_MAX, truncate
 from bot.render.message import Outgoing
 from bot.services import challenges as service
+from bot.services import names as member_names
 from bot.store import challenges as store
 from bot.store.announcements import AnnouncementRow
 from cogs.common import caller_is_admin, fitbet, guild_id, reply, services
@@ -297,16 +298,19 @@ class Challenges(commands.Cog):
         return await self.bot.charts.render(ProgressChart(view.title, view.rules, members, ZoneInfo(view.tz_name)))
 
     async def _names(self, gid: int, ids: list[int]) -> dict[int, str]:
+        """Names on record (bot.services.names); Discord is asked only for members never seen."""
         guild = self.bot.get_guild(gid)
-        names: dict[int, str] = {}
+        names = await member_names.known(self.bot.svc, gid, ids)
         for uid in ids:
+            if uid in names:
+                continue
             member = guild.get_member(uid) if guild else None
             if member is None and guild is not None:
                 # Without the members intent nobody is cached: ask Discord (gone members stay unnamed).
                 with contextlib.suppress(discord.HTTPException):
                     member = await guild.fetch_member(uid)
             user = member or self.bot.get_user(uid)
-            names[uid] = user.display_name if user else f"member {str(uid)[-4:]}"
+            names[uid] = user.display_name if user else member_names.fallback(uid)
         return names
 
 
