@@ -15,6 +15,7 @@ from discord.gateway import DiscordWebSocket
 from bot import faults, startup
 from bot.clock import Clock, SystemClock
 from bot.render.chart import ChartRenderer
+from bot.render.commands import CommandMentions
 from bot.render.message import Outgoing
 from bot.scheduling import Timers
 from bot.services.context import Services
@@ -61,6 +62,7 @@ class FitbetBot(commands.Bot):
         self._catch_up_task: asyncio.Task[None] | None = None
         self.catch_up_done = asyncio.Event()
         self.charts = ChartRenderer(settings.chart_processes)
+        self.command_ids: dict[int | None, dict[str, int]] = {}  # per server (None: global) → name → id
 
     @property
     def svc(self) -> Services:
@@ -111,10 +113,16 @@ class FitbetBot(commands.Bot):
                 guild = discord.Object(guild_id)
                 self.tree.copy_global_to(guild=guild)
                 synced = await self.tree.sync(guild=guild)
+                self.command_ids[guild_id] = {command.name: command.id for command in synced}
                 log.info("synced %d command(s) to server %s", len(synced), guild_id)
         else:
             synced = await self.tree.sync()
+            self.command_ids[None] = {command.name: command.id for command in synced}
             log.info("synced %d global command(s)", len(synced))
+
+    def command_mentions(self, guild_id: int | None) -> CommandMentions:
+        """Clickable mentions of the commands as synced for this server (or globally)."""
+        return CommandMentions({**self.command_ids.get(None, {}), **self.command_ids.get(guild_id, {})})
 
     async def _catch_up(self) -> None:
         """Settle what passed while we were down, then post anything left in the outbox."""

@@ -8,7 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.domain.guild_settings import DISTANCE_UNITS
 from bot.domain.timeparse import timezone_choices, ts
+from bot.domain.words import count
 from bot.errors import UserError
 from bot.render import admin as render
 from bot.render.limits import CHOICE_NAME_MAX, truncate
@@ -17,9 +19,8 @@ from bot.services import admin as service
 from bot.services import names as member_names
 from cogs.bet import bet_autocomplete, refresh_bet_message
 from cogs.challenge import ChallengeNo, challenge_autocomplete, unit_autocomplete
-from cogs.common import fitbet, guild_id, reply, reply_text, require_admin, services
+from cogs.common import command_mentions, fitbet, guild_id, reply, reply_text, require_admin, services
 from cogs.paginator import first_page
-from cogs.penalty import PenaltyNo, disable_submission_buttons, open_penalty_autocomplete
 
 if TYPE_CHECKING:
     from bot.app import FitbetBot
@@ -69,17 +70,14 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
         assert guild is not None
         target = guild.get_channel(channel.id)
         if not isinstance(target, discord.TextChannel):
-            await reply_text(interaction, "I can't see that channel. Pick a text channel I can read.")
-            return
+            raise UserError("I can't see that channel. Pick a text channel I can read.")
         allowed = target.permissions_for(guild.me)
         missing = [name.replace("_", " ") for name in NEEDED if not getattr(allowed, name)]
         if missing:
-            await reply_text(
-                interaction,
+            raise UserError(
                 f"I can't post in {target.mention}: I'm missing {', '.join(missing)}. "
-                "Give me those permissions there, or pick another channel.",
+                "Give me those permissions there, or pick another channel."
             )
-            return
         await service.set_channel(services(interaction), guild.id, interaction.user.id, target.id)
         await reply_text(interaction, f"Announcements will go to {target.mention}.")
 
@@ -89,6 +87,45 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
     async def timezone(self, interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 60]) -> None:
         key = await service.set_timezone(services(interaction), guild_id(interaction), interaction.user.id, name)
         await reply_text(interaction, f"Time zone set to **{key}**. Dates and times you type are read in it.")
+
+    @app_commands.command(name="settings", description="Every setting of this server, and how to change it.")
+    async def settings(self, interaction: discord.Interaction[Any]) -> None:
+        svc = services(interaction)
+        current = await service.settings(svc, guild_id(interaction))
+        embed = render.settings_embed(
+            current, command_mentions(interaction), svc.settings.reminder_before_end_minutes, svc.now()
+        )
+        await reply(interaction, Outgoing(embeds=[embed]), ephemeral=True)
+
+    @app_commands.command(name="role", description="A role whose members are fitbet admins (leave empty: none).")
+    @app_commands.describe(role="The role; leave it out to have no fitbet admin role")
+    async def role(self, interaction: discord.Interaction[Any], role: discord.Role | None = None) -> None:
+        await service.set_admin_role(
+            services(interaction), guild_id(interaction), interaction.user.id, role.id if role else None
+        )
+        if role is None:
+            text = "No fitbet admin role any more: members with Manage Server are the admins."
+        else:
+            text = (
+                f"Members with {role.mention} are fitbet admins now. Discord shows them the admin commands once "
+                "you allow the role under Server Settings → Integrations → fitbet."
+            )
+        await reply_text(interaction, text)
+
+    @app_commands.command(name="penalty-due", description="How many days losers have to do a penalty (default 7).")
+    @app_commands.describe(days="Days from the settlement, 1 to 90; a bet can still set its own")
+    async def penalty_due(self, interaction: discord.Interaction[Any], days: app_commands.Range[int, 1, 90]) -> None:
+        days = await service.set_penalty_due_days(
+            services(interaction), guild_id(interaction), interaction.user.id, days
+        )
+        await reply_text(interaction, f"New bets give the losers {count(days, 'day', 'days')} to do their penalty.")
+
+    @app_commands.command(name="distance-unit", description="km or mi for distance totals in /stats and /leaderboard.")
+    @app_commands.describe(unit="km or mi")
+    @app_commands.choices(unit=[app_commands.Choice(name=u, value=u) for u in DISTANCE_UNITS])
+    async def distance_unit(self, interaction: discord.Interaction[Any], unit: str) -> None:
+        unit = await service.set_distance_unit(services(interaction), guild_id(interaction), interaction.user.id, unit)
+        await reply_text(interaction, f"Distance totals are shown in {unit} now.")
 
     @app_commands.command(name="cancel", description="Cancel a challenge (its bets are voided).")
     @app_commands.describe(challenge="Which challenge", reason="Why (kept in the audit log)")
@@ -179,38 +216,6 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
         view = await service.void_bet(services(interaction), guild_id(interaction), bet, interaction.user.id, reason)
         await reply_text(interaction, f"Bet #{view.row.no} voided; its open penalties are cancelled.")
         await refresh_bet_message(fitbet(interaction), view)
-        await fitbet(interaction).post_announcements()
-
-    @app_commands.command(name="waive", description="Let a penalty go.")
-    @app_commands.describe(penalty="Which penalty", reason="Why (kept in the audit log)")
-    @app_commands.autocomplete(penalty=open_penalty_autocomplete)
-    async def waive(
-        self,
-        interaction: discord.Interaction[Any],
-        penalty: PenaltyNo,
-        reason: app_commands.Range[str, 1, 200] | None = None,
-    ) -> None:
-        view = await service.waive_penalty(
-            services(interaction), guild_id(interaction), penalty, interaction.user.id, reason
-        )
-        await reply_text(interaction, f"Penalty #{view.row.no} waived.")
-        await disable_submission_buttons(fitbet(interaction), view.row.id)
-        await fitbet(interaction).post_announcements()
-
-    @app_commands.command(name="verify", description="Confirm a submitted penalty.")
-    @app_commands.describe(penalty="Which penalty", reason="Note for the audit log")
-    @app_commands.autocomplete(penalty=open_penalty_autocomplete)
-    async def verify(
-        self,
-        interaction: discord.Interaction[Any],
-        penalty: PenaltyNo,
-        reason: app_commands.Range[str, 1, 200] | None = None,
-    ) -> None:
-        view = await service.verify_penalty(
-            services(interaction), guild_id(interaction), penalty, interaction.user.id, reason
-        )
-        await reply_text(interaction, f"Penalty #{view.row.no} verified.")
-        await disable_submission_buttons(fitbet(interaction), view.row.id)
         await fitbet(interaction).post_announcements()
 
     @app_commands.command(name="export", description="This server's data as CSV files.")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bot.errors import NotAllowed, UserError
+from bot.render.commands import CommandMentions
 from bot.render.message import Outgoing
 
 if TYPE_CHECKING:
@@ -26,6 +27,10 @@ def fitbet(interaction: discord.Interaction[Any]) -> FitbetBot:
 
 def services(interaction: discord.Interaction[Any]) -> Services:
     return fitbet(interaction).svc
+
+
+def command_mentions(interaction: discord.Interaction[Any]) -> CommandMentions:
+    return fitbet(interaction).command_mentions(interaction.guild_id)
 
 
 def guild_id(interaction: discord.Interaction[Any]) -> int:

@@ -65,6 +65,11 @@ def check_submit(status: PenaltyStatus, debtor_id: int, actor_id: int) -> Penalt
     return PenaltyStatus.SUBMITTED
 
 
+def acts_as_admin(actor_id: int, creditors: Collection[int], is_admin: bool) -> bool:
+    """An admin who is not one of the bet's winners acts by their admin right: that goes in the audit log."""
+    return is_admin and actor_id not in creditors
+
+
 def _check_judge(actor_id: int, debtor_id: int, creditors: Collection[int], is_admin: bool, verb: str) -> None:
     if actor_id == debtor_id:
         raise NotAllowed(f"You can't {verb} your own penalty — ask a winner of the bet or an admin.")

@@ -8,26 +8,25 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot import faults
 from bot.domain import challenges as rules_mod
 from bot.domain.challenges import ChallengeStatus
+from bot.domain.guild_settings import GuildSettings, check_distance_unit, check_penalty_due_days
 from bot.domain.text import optional_text
 from bot.domain.timeparse import parse_duration, parse_local_datetime, parse_timezone
 from bot.domain.units import base_for, check_log_amount, format_amount, parse_amount, parse_unit
 from bot.errors import NotFound, UserError
 from bot.services import bets as bet_service
 from bot.services import challenges as challenge_service
-from bot.services import penalties as penalty_service
+from bot.services.auditing import audit_line
 from bot.services.bets import BetView
 from bot.services.challenges import ChallengeView
 from bot.services.context import Services
 from bot.services.export import ExportFiles, ExportPacker
-from bot.services.penalties import PenaltyView
 from bot.store import audit, guilds, timers
 from bot.store import bets as bet_store
 from bot.store import challenges as challenge_store
 from bot.store.codec import from_db, to_db
-from bot.store.db import InTransaction, fetchone
+from bot.store.db import fetchone
 
 MAX_REASON_CHARS = 200
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # a server without boosts; the interaction says the real one
@@ -42,21 +41,35 @@ def clean_reason(reason: str | None, *, required: bool = False) -> str | None:
     return text
 
 
-def audit_line(svc: Services, guild_id: int, actor_id: int, action: str, target: str, why: str | None) -> InTransaction:
-    """An admin action's audit line, for the service to write in the transaction that makes the change:
-    the change and its line are committed together or not at all."""
-    now = svc.now()
-
-    async def write(conn: aiosqlite.Connection) -> None:
-        faults.point("admin:before_audit")  # the change is written, its audit line not yet
-        await audit.record(conn, guild_id, actor_id, action, target, why, now)
-
-    return write
-
-
 async def set_channel(svc: Services, guild_id: int, actor_id: int, channel_id: int) -> None:
     line = audit_line(svc, guild_id, actor_id, "channel", f"<#{channel_id}>", None)
     await guilds.update(svc.db, guild_id, svc.now(), announce_channel_id=channel_id, audit=line)
+
+
+async def set_admin_role(svc: Services, guild_id: int, actor_id: int, role_id: int | None) -> None:
+    """The role whose members count as fitbet admins besides Manage Server; None: no such role."""
+    if role_id == guild_id:
+        raise UserError("@everyone can't be the admin role: everyone would be an admin. Pick a role.")
+    line = audit_line(svc, guild_id, actor_id, "admin-role", f"<@&{role_id}>" if role_id else "none", None)
+    await guilds.update(svc.db, guild_id, svc.now(), admin_role_id=role_id, audit=line)
+
+
+async def set_penalty_due_days(svc: Services, guild_id: int, actor_id: int, days: int) -> int:
+    days = check_penalty_due_days(days)
+    line = audit_line(svc, guild_id, actor_id, "penalty-due", f"{days} days", None)
+    await guilds.update(svc.db, guild_id, svc.now(), penalty_due_days=days, audit=line)
+    return days
+
+
+async def set_distance_unit(svc: Services, guild_id: int, actor_id: int, unit: str) -> str:
+    unit = check_distance_unit(unit)
+    line = audit_line(svc, guild_id, actor_id, "distance-unit", unit, None)
+    await guilds.update(svc.db, guild_id, svc.now(), distance_unit=unit, audit=line)
+    return unit
+
+
+async def settings(svc: Services, guild_id: int) -> GuildSettings:
+    return await svc.guild_settings(guild_id)
 
 
 async def set_timezone(svc: Services, guild_id: int, actor_id: int, name: str) -> str:
@@ -238,14 +251,3 @@ async def void_bet(svc: Services, guild_id: int, no: int, actor_id: int, reason:
     why = clean_reason(reason)
     line = audit_line(svc, guild_id, actor_id, "void", f"bet #{no}", why)
     return await bet_service.void_bet(svc, guild_id, no, actor_id, True, why, audit=line)
-
-
-async def waive_penalty(svc: Services, guild_id: int, no: int, actor_id: int, reason: str | None) -> PenaltyView:
-    why = clean_reason(reason)
-    line = audit_line(svc, guild_id, actor_id, "waive", f"penalty #{no}", why)
-    return await penalty_service.waive_no(svc, guild_id, no, actor_id, True, why, audit=line)
-
-
-async def verify_penalty(svc: Services, guild_id: int, no: int, actor_id: int, reason: str | None) -> PenaltyView:
-    line = audit_line(svc, guild_id, actor_id, "verify", f"penalty #{no}", clean_reason(reason))
-    return await penalty_service.verify_no(svc, guild_id, no, actor_id, True, audit=line)

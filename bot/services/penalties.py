@@ -14,6 +14,7 @@ from bot.domain.text import optional_text
 from bot.domain.timeparse import parse_clock_duration
 from bot.domain.units import Unit, base_for, parse_amount, parse_unit
 from bot.errors import NotFound, UserError
+from bot.services.auditing import audit_line
 from bot.services.bets import TIMER_PENALTY_DUE, TIMER_PENALTY_REMINDER
 from bot.services.context import Services
 from bot.store import announcements, timers
@@ -190,8 +191,7 @@ async def verify(
         await store.add_event(conn, fresh.id, actor_id, "verify", now)
         await _close_timers(conn, fresh.id, now)
         await announcements.queue(conn, fresh.guild_id, ANN_DONE, fresh.id, channel, now)
-        if audit is not None:
-            await audit(conn)
+        await _audit_admin(svc, conn, fresh, actor_id, is_admin, "verify", None, audit)
     _forget(svc, row.id)
     return await view(svc, row)
 
@@ -210,7 +210,26 @@ async def reject(
         await store.add_event(conn, fresh.id, actor_id, "reject", now, detail=clean)
         if now >= fresh.due_at:
             await announcements.queue(conn, fresh.guild_id, ANN_OVERDUE, fresh.id, await _channel(svc, fresh), now)
+        await _audit_admin(svc, conn, fresh, actor_id, is_admin, "reject", clean, None)
     return await view(svc, row)
+
+
+async def _audit_admin(
+    svc: Services,
+    conn: aiosqlite.Connection,
+    row: PenaltyRow,
+    actor_id: int,
+    is_admin: bool,
+    action: str,
+    why: str | None,
+    audit: InTransaction | None,
+) -> None:
+    """In the change's transaction: the caller's audit line, else one for an admin who is not a winner
+    of the bet (the same commands and buttons serve winners and admins; only the admin right is audited)."""
+    if audit is None and rules.acts_as_admin(actor_id, row.creditors, is_admin):
+        audit = audit_line(svc, row.guild_id, actor_id, action, f"penalty #{row.no}", why)
+    if audit is not None:
+        await audit(conn)
 
 
 async def waive(
@@ -235,8 +254,7 @@ async def waive(
         await store.add_event(conn, fresh.id, actor_id, "waive", now, detail=clean)
         await _close_timers(conn, fresh.id, now)
         await announcements.queue(conn, fresh.guild_id, ANN_WAIVED, fresh.id, channel, now)
-        if audit is not None:
-            await audit(conn)
+        await _audit_admin(svc, conn, fresh, actor_id, is_admin, "waive", clean, audit)
     _forget(svc, row.id)
     return await view(svc, row)
 

@@ -57,8 +57,10 @@ SUBCOMMANDS: list[tuple[str, dict[str, Any]]] = [
     ("admin audit", {}),
     ("admin settle", {"bet": 1, "outcome": "for"}),
     ("admin void", {"bet": 1}),
-    ("admin waive", {"penalty": 1}),
-    ("admin verify", {"penalty": 1}),
+    ("admin settings", {}),
+    ("admin role", {}),
+    ("admin penalty-due", {"days": 3}),
+    ("admin distance-unit", {"unit": "mi"}),
 ]
 
 

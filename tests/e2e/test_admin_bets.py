@@ -1,4 +1,4 @@
-"""/admin settle|void|waive|verify end to end: what changes, what members then see, the audit trail."""
+"""/admin settle|void, and admins using /penalty waive|verify|reject, end to end: what changes, what members then see, the audit trail."""
 
 from __future__ import annotations
 
@@ -65,19 +65,44 @@ async def test_admin_settles_a_manual_bet_but_not_a_challenge_bet_while_it_runs(
     assert "burpees" in owed.text
 
 
-async def test_admin_waives_and_verifies_penalties(
+async def test_an_admin_waives_verifies_and_rejects_with_the_members_commands_audited(
     emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
 ) -> None:
-    _sam, _ana, ben = await story_until_settled(emulator, guild, bot_handle)
-    res = await emulator.invoke(guild.admin, "admin waive", penalty=1, reason="injured")
-    assert res.ephemeral and "waived" in res.content
+    """One path per action: /penalty waive|verify|reject (and the buttons) serve the winners and the admins;
+    an admin who isn't a winner acts by their admin right, which goes in the audit log with the change."""
+    sam, ana, ben = await story_until_settled(emulator, guild, bot_handle)
+    assert guild.admin is not None
+    assert "admin waive" not in emulator.command_names(guild) and "admin verify" not in emulator.command_names(guild)
+    res = await emulator.invoke(guild.admin, "penalty waive", penalty=1, reason="injured")
+    assert res.ephemeral and "Waived" in res.content
     assert await status(bot_handle, guild, 1) == "waived"
-    await refused(emulator, bot_handle, guild.admin, "admin verify", "hasn't been submitted", penalty=2)
+    await refused(emulator, bot_handle, guild.admin, "penalty verify", "hasn't been submitted", penalty=2)
     await emulator.invoke(ben, "penalty submit", penalty=2, amount="5", duration="55:00")
-    ok = await emulator.invoke(guild.admin, "admin verify", penalty=2)
-    assert ok.ephemeral and "verified" in ok.content
+    await emulator.invoke(guild.admin, "penalty reject", penalty=2, reason="no proof")
+    await emulator.invoke(ben, "penalty submit", penalty=2, amount="5", duration="54:00")
+    ok = await emulator.invoke(guild.admin, "penalty verify", penalty=2)
+    assert "verified" in ok.content
     assert await status(bot_handle, guild, 2) == "verified"
-    actions = [row[1] for row in await audit_rows(bot_handle, guild)]
-    assert actions == ["waive", "verify"]
-    await refused(emulator, bot_handle, guild.admin, "admin waive", "already done", penalty=2)
-    await refused(emulator, bot_handle, guild.admin, "admin waive", "no penalty #9", penalty=9)
+    assert [row[1:] for row in await audit_rows(bot_handle, guild)] == [
+        ("waive", "penalty #1", "injured"),
+        ("reject", "penalty #2", "no proof"),
+        ("verify", "penalty #2", None),
+    ]
+    await refused(emulator, bot_handle, guild.admin, "penalty waive", "already done", penalty=2)
+    await refused(emulator, bot_handle, guild.admin, "penalty waive", "no penalty #9", penalty=9)
+
+
+async def test_a_winner_acting_on_their_own_bet_is_not_an_admin_action(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+) -> None:
+    sam, ana, ben = await story_until_settled(emulator, guild, bot_handle)
+    assert guild.admin is not None
+    coaches = emulator.add_role(guild, "Coaches")
+    emulator.give_role(sam, coaches)
+    await emulator.settle()
+    await emulator.invoke(guild.admin, "admin role", role=coaches)  # Sam is an admin too, and a winner
+    await emulator.invoke(sam, "penalty waive", penalty=1, reason="he's injured")
+    await emulator.invoke(ben, "penalty submit", penalty=2, amount="5", duration="55:00")
+    await emulator.invoke(sam, "penalty verify", penalty=2)
+    assert await status(bot_handle, guild, 1) == "waived" and await status(bot_handle, guild, 2) == "verified"
+    assert [row[1] for row in await audit_rows(bot_handle, guild)] == ["admin-role"]

@@ -2,7 +2,7 @@
 between the change and its audit line (TEST_CRASH_AT=admin:before_audit, see bot/faults.py) leaves
 neither; started again, the same command makes both.
 
-Every admin action writes its line through the same `admin.audit_line`; by default one action is
+Every admin action writes its line through the same `auditing.audit_line`; by default one action is
 crashed (a process start each), `-m slow` crashes three (guild settings, challenges, bets).
 tests/store/test_admin_service.py fails the audit line of all seven in-process."""
 

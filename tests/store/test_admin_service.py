@@ -104,8 +104,12 @@ ADMIN_ACTIONS: dict[str, Callable[[Services], Awaitable[object]]] = {
     "cancel": lambda svc: admin.cancel_challenge(svc, GUILD, 2, ADMIN, "gym closed"),
     "settle": lambda svc: admin.settle_bet(svc, GUILD, 2, ADMIN, "against", "they agreed offline"),
     "void": lambda svc: admin.void_bet(svc, GUILD, 1, ADMIN, "miscounted"),
-    "waive": lambda svc: admin.waive_penalty(svc, GUILD, 2, ADMIN, "injured"),
-    "verify": lambda svc: admin.verify_penalty(svc, GUILD, 1, ADMIN, "saw it"),
+    "waive": lambda svc: penalty_service.waive_no(svc, GUILD, 2, ADMIN, True, "injured"),
+    "verify": lambda svc: penalty_service.verify_no(svc, GUILD, 1, ADMIN, True),
+    "reject": lambda svc: penalty_service.reject_no(svc, GUILD, 1, ADMIN, True, "blurry"),
+    "admin-role": lambda svc: admin.set_admin_role(svc, GUILD, ADMIN, 777),
+    "penalty-due": lambda svc: admin.set_penalty_due_days(svc, GUILD, ADMIN, 3),
+    "distance-unit": lambda svc: admin.set_distance_unit(svc, GUILD, ADMIN, "mi"),
 }
 
 
