@@ -1,4 +1,5 @@
-"""/admin settle|void, and admins using /penalty waive|verify|reject, end to end: what changes, what members then see, the audit trail."""
+"""/admin settle|void, and admins using /penalty waive|verify|reject, end to end: what changes, what
+members then see, the audit trail."""
 
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ async def test_an_admin_waives_verifies_and_rejects_with_the_members_commands_au
 ) -> None:
     """One path per action: /penalty waive|verify|reject (and the buttons) serve the winners and the admins;
     an admin who isn't a winner acts by their admin right, which goes in the audit log with the change."""
-    sam, ana, ben = await story_until_settled(emulator, guild, bot_handle)
+    _sam, _ana, ben = await story_until_settled(emulator, guild, bot_handle)
     assert guild.admin is not None
     assert "admin waive" not in emulator.command_names(guild) and "admin verify" not in emulator.command_names(guild)
     res = await emulator.invoke(guild.admin, "penalty waive", penalty=1, reason="injured")
@@ -95,7 +96,7 @@ async def test_an_admin_waives_verifies_and_rejects_with_the_members_commands_au
 async def test_a_winner_acting_on_their_own_bet_is_not_an_admin_action(
     emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
 ) -> None:
-    sam, ana, ben = await story_until_settled(emulator, guild, bot_handle)
+    sam, _ana, ben = await story_until_settled(emulator, guild, bot_handle)
     assert guild.admin is not None
     coaches = emulator.add_role(guild, "Coaches")
     emulator.give_role(sam, coaches)
