@@ -218,23 +218,17 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
         await refresh_bet_message(fitbet(interaction), view)
         await fitbet(interaction).post_announcements()
 
-    @app_commands.command(name="export", description="This server's data as CSV files.")
-    async def export(self, interaction: discord.Interaction[Any]) -> None:
+    @app_commands.command(name="export", description="This server's data as CSV files for a spreadsheet.")
+    @app_commands.describe(raw="Also the database's own tables, as stored (default: no)")
+    async def export(self, interaction: discord.Interaction[Any], raw: bool = False) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
+        svc = services(interaction)
         export = await service.export_csv(
-            services(interaction), guild_id(interaction), interaction.user.id, interaction.filesize_limit
+            svc, guild_id(interaction), interaction.user.id, interaction.filesize_limit, raw=raw
         )
-        count = len(export.messages)
-        for number, files in enumerate(export.messages, start=1):
-            part = f" (part {number} of {count})" if count > 1 else ""
-            if export.zipped:
-                text = (
-                    f"{export.tables} CSV files, one per table, zipped to fit this server's upload limit{part}. "
-                    "A table too big for one file goes on in name-2.csv, name-3.csv, …"
-                )
-            else:
-                text = f"{export.tables} CSV files, one per table{part}."
-            await reply(interaction, Outgoing(content=text, files=files), ephemeral=True)
+        zone = (await svc.guild_settings(guild_id(interaction))).timezone
+        for message in render.export_messages(export, zone):
+            await reply(interaction, message, ephemeral=True)
 
     @app_commands.command(name="audit", description="Who changed what, and why.")
     async def audit(self, interaction: discord.Interaction[Any]) -> None:

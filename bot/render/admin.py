@@ -10,7 +10,9 @@ from bot.domain.guild_settings import GuildSettings
 from bot.domain.timeparse import title_duration, ts
 from bot.render.commands import CommandMentions
 from bot.render.limits import paged_embeds, truncate
+from bot.render.message import Outgoing
 from bot.render.text import shown
+from bot.services.export import ExportFiles
 
 AuditEntry = tuple[datetime, int, str, str, str | None]
 
@@ -80,3 +82,23 @@ def _offset(local: datetime) -> str:
     """`+01:00`, `-05:00`, `+05:30` (local's offset from UTC)."""
     text = f"{local:%z}"
     return f"{text[:3]}:{text[3:5]}"
+
+
+def export_messages(export: ExportFiles, zone: str) -> list[Outgoing]:
+    """The export's files, a message per batch, each saying what the files are."""
+    count = len(export.messages)
+    head = (
+        f"{export.tables} CSV files to open in a spreadsheet: names next to ids, amounts in their units, "
+        f"times in ISO 8601 in the server's time zone ({zone})."
+    )
+    messages = []
+    for number, files in enumerate(export.messages, start=1):
+        part = f" Part {number} of {count}." if count > 1 else ""
+        text = head + part
+        if export.zipped:
+            text += (
+                " The files are zipped to fit this server's upload limit; a table too big for one file goes on in"
+                " name-2.csv, name-3.csv, …"
+            )
+        messages.append(Outgoing(content=text, files=files))
+    return messages

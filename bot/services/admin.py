@@ -17,12 +17,14 @@ from bot.domain.units import base_for, check_log_amount, format_amount, parse_am
 from bot.errors import NotFound, UserError
 from bot.services import bets as bet_service
 from bot.services import challenges as challenge_service
+from bot.services import export_tables
+from bot.services import names as member_names
 from bot.services.auditing import audit_line
 from bot.services.bets import BetView
 from bot.services.challenges import ChallengeView
 from bot.services.context import Services
 from bot.services.export import ExportFiles, ExportPacker
-from bot.store import audit, guilds, timers
+from bot.store import audit, exports, guilds, timers
 from bot.store import bets as bet_store
 from bot.store import challenges as challenge_store
 from bot.store.codec import from_db, to_db
@@ -217,18 +219,27 @@ async def recent_logs(svc: Services, guild_id: int, limit: int = 200) -> list[Lo
 
 
 async def export_csv(
-    svc: Services, guild_id: int, actor_id: int, upload_limit: int = DEFAULT_UPLOAD_LIMIT
+    svc: Services, guild_id: int, actor_id: int, upload_limit: int = DEFAULT_UPLOAD_LIMIT, *, raw: bool = False
 ) -> ExportFiles:
-    """One CSV per table with exactly this server's rows, as of one moment, in messages whose files
-    each stay within `upload_limit` bytes (zipped and split when they must; bot.services.export)."""
+    """This server's data, as of one moment, as CSV files a person reads (bot.services.export_tables):
+    one per table, and with `raw` also the database's own tables as `raw_<table>.csv`. The messages'
+    files each stay within `upload_limit` bytes (zipped and split when they must; bot.services.export)."""
     packer = ExportPacker(upload_limit, svc.now())
+    settings = await svc.guild_settings(guild_id)
+    context = export_tables.Context(await member_names.everyone(svc, guild_id), settings.zone, guild_id)
     async with svc.db.snapshot() as conn:
-        for table, sql in EXPORT_TABLES.items():
-            async for columns, rows in audit.export_rows(conn, sql, guild_id):
-                await asyncio.to_thread(packer.add, table, columns, rows)  # CSV and deflate: off the loop
+        for table, spec in export_tables.TABLES.items():
+            await asyncio.to_thread(packer.add, table, spec.columns, [])  # the header, also without rows
+            async for rows in exports.readable_rows(conn, table, guild_id):
+                cells = [spec.row(row, context) for row in rows]
+                await asyncio.to_thread(packer.add, table, spec.columns, cells)  # CSV and deflate: off the loop
+        for table, sql in EXPORT_TABLES.items() if raw else ():
+            async for columns, raw_rows in audit.export_rows(conn, sql, guild_id):
+                await asyncio.to_thread(packer.add, f"raw_{table}", columns, raw_rows)
     files = await asyncio.to_thread(packer.finish)
     async with svc.db.transaction() as conn:
-        await audit.record(conn, guild_id, actor_id, "export", f"{files.tables} tables", None, svc.now())
+        what = f"{files.tables} tables" + (" (with the raw ones)" if raw else "")
+        await audit.record(conn, guild_id, actor_id, "export", what, None, svc.now())
     return files
 
 

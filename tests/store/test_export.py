@@ -148,3 +148,4 @@ async def test_the_export_of_a_server_fits_a_small_limit_and_reads_back_whole(sv
     assert len(back["logs"]) == 1 + 300
     assert back == whole | {"audit_log": back["audit_log"]}
     assert [row[3] for row in back["audit_log"][1:]] == ["export"]  # the first export's line, written after it
+    assert back["logs"][1][4:6] == ["1", "reps"]  # a person's table: the amount in its unit
