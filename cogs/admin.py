@@ -20,7 +20,7 @@ from bot.services import names as member_names
 from cogs.bet import bet_autocomplete, refresh_bet_message
 from cogs.challenge import ChallengeNo, challenge_autocomplete, unit_autocomplete
 from cogs.common import command_mentions, fitbet, guild_id, reply, reply_text, require_admin, services
-from cogs.paginator import first_page
+from cogs.paginator import send_pages
 
 if TYPE_CHECKING:
     from bot.app import FitbetBot
@@ -233,8 +233,7 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
     @app_commands.command(name="audit", description="Who changed what, and why.")
     async def audit(self, interaction: discord.Interaction[Any]) -> None:
         entries = await service.audit_entries(services(interaction), guild_id(interaction))
-        embed, pager = first_page(render.audit_pages(entries))
-        await reply(interaction, Outgoing(embeds=[embed], view=pager), ephemeral=True)
+        await send_pages(interaction, render.audit_pages(entries), ephemeral=True)
 
 
 class Admin(commands.Cog):

@@ -22,7 +22,7 @@ from bot.store import bets as store
 from bot.store.announcements import AnnouncementRow
 from cogs.challenge import unit_autocomplete
 from cogs.common import fitbet, guild_id, reply, reply_text, report_error, services
-from cogs.paginator import first_page
+from cogs.paginator import send_pages
 
 if TYPE_CHECKING:
     from bot.app import FitbetBot
@@ -296,8 +296,7 @@ class BetCommands(app_commands.Group, name="bet", description="Bets on challenge
     async def list(self, interaction: discord.Interaction[Any], which: str = "active") -> None:
         views = await service.list_bets(services(interaction), guild_id(interaction), which)
         heading = next((c.name for c in LIST_CHOICES if c.value == which), "Bets")
-        embed, pager = first_page(render.list_pages(views, f"Bets — {heading}"))
-        await reply(interaction, Outgoing(embeds=[embed], view=pager), ephemeral=True)
+        await send_pages(interaction, render.list_pages(views, f"Bets — {heading}"), ephemeral=True)
 
     @app_commands.command(name="show", description="One bet: sides, stakes, who's in, outcome.")
     @app_commands.describe(bet="Which bet")

@@ -21,7 +21,7 @@ from bot.services import names as member_names
 from bot.store import challenges as store
 from bot.store.announcements import AnnouncementRow
 from cogs.common import caller_is_admin, fitbet, guild_id, reply, services
-from cogs.paginator import first_page
+from cogs.paginator import send_pages
 from cogs.proof import ProofAnswer
 
 if TYPE_CHECKING:
@@ -178,8 +178,7 @@ class ChallengeCommands(
     async def list(self, interaction: discord.Interaction[Any]) -> None:
         svc = services(interaction)
         items = await service.list_open(svc, guild_id(interaction))
-        embed, pager = first_page(render.list_pages(items, svc.now()))
-        await reply(interaction, Outgoing(embeds=[embed], view=pager), ephemeral=True)
+        await send_pages(interaction, render.list_pages(items, svc.now()), ephemeral=True)
 
     @app_commands.command(name="cancel", description="Cancel a challenge (its creator or an admin).")
     @app_commands.describe(challenge="Which challenge")

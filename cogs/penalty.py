@@ -24,7 +24,7 @@ from bot.store import penalties as store
 from bot.store.announcements import AnnouncementRow
 from cogs.challenge import unit_autocomplete
 from cogs.common import caller_is_admin, fitbet, guild_id, reply, report_error, services
-from cogs.paginator import first_page
+from cogs.paginator import send_pages
 from cogs.proof import ProofAnswer
 
 if TYPE_CHECKING:
@@ -148,8 +148,7 @@ class PenaltyCommands(app_commands.Group, name="penalty", description="Penalties
     ) -> None:
         member_id = member.id if member is not None else None
         views = await service.list_penalties(services(interaction), guild_id(interaction), member_id, which)
-        embed, pager = first_page(render.list_pages(views, which, member_id))
-        await reply(interaction, Outgoing(embeds=[embed], view=pager), ephemeral=True)
+        await send_pages(interaction, render.list_pages(views, which, member_id), ephemeral=True)
 
     @app_commands.command(name="submit", description="Done your penalty? Submit what you did and how long it took.")
     @app_commands.describe(

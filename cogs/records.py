@@ -12,7 +12,7 @@ from bot.render import records as render
 from bot.render.message import Outgoing
 from bot.services import records as service
 from cogs.common import guild_id, reply, services
-from cogs.paginator import first_page
+from cogs.paginator import send_pages
 
 
 async def activity_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
@@ -48,8 +48,7 @@ class Records(commands.Cog):
         board = await service.leaderboard(
             services(interaction), guild_id(interaction), activity, period, viewer_id=interaction.user.id
         )
-        embed, pager = first_page(render.leaderboard_pages(board, activity, period))
-        await reply(interaction, Outgoing(embeds=[embed], view=pager))
+        await send_pages(interaction, render.leaderboard_pages(board, activity, period), ephemeral=False)
 
 
 async def setup(bot: commands.Bot) -> None:
