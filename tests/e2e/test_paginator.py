@@ -3,7 +3,6 @@ page, and the buttons go grey when the view times out."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from bot.services import challenges as challenge_service
