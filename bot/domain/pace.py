@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 
 from bot.domain.units import KM, MI, Kind, Unit
+from bot.domain.words import number
 from bot.errors import UserError
 
 _US_PER_HOUR = 3_600_000_000
@@ -121,7 +122,7 @@ def format_rate(rate_base_per_hour: Decimal, unit: Unit) -> str:
     whole = _whole(rate_base_per_hour / unit.base_per_unit)
     if whole == 0 and rate_base_per_hour > 0:
         return f"<1 {unit.display_symbol(one=True)}/h"
-    return f"{whole:,} {unit.display_symbol(one=whole == 1)}/h"
+    return f"{number(whole)} {unit.display_symbol(one=whole == 1)}/h"
 
 
 def _whole(value: Decimal) -> int:
@@ -143,7 +144,7 @@ def _format_distance_rate(rate_base_per_hour: Decimal, per: Unit) -> str:
 
 def _format_duration_rate(ms_per_hour: Decimal) -> str:
     if ms_per_hour >= 60_000:
-        return f"{_whole(ms_per_hour / 60_000):,} min/h"
+        return f"{number(_whole(ms_per_hour / 60_000))} min/h"
     seconds = _whole(ms_per_hour / 1_000)
     if seconds >= 1:
         return f"{seconds} s/h"

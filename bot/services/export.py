@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.words import number
 from bot.errors import UserError
 
 MAX_FILES_PER_MESSAGE = 10  # Discord's limit of attachments on one message
@@ -155,7 +156,7 @@ class ExportPacker:
             return
         else:
             raise UserError(
-                f"One row of {self._table} doesn't fit this server's upload limit ({self.limit:,} bytes), "
+                f"One row of {self._table} doesn't fit this server's upload limit ({number(self.limit)} bytes), "
                 "so it can't be exported here."
             )
         assert self._zip is not None
