@@ -37,5 +37,5 @@ async def test_help_lists_every_command_with_one_line_and_admin_commands_only_to
     admin = await emulator.invoke(guild.admin, "help")
     assert member.ephemeral and admin.ephemeral
     for name in emulator.command_names(guild):
-        assert f"/{name}`" in admin.text, f"/help does not list /{name}"
-        assert (f"/{name}`" in member.text) == (not name.startswith("admin")), name
+        assert f"</{name}:" in admin.text, f"/help does not list /{name}"
+        assert (f"</{name}:" in member.text) == (not name.startswith("admin")), name

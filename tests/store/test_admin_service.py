@@ -73,13 +73,16 @@ async def test_export_has_only_this_servers_rows_and_parses_back(svc: Services) 
     mine = await seed(svc)
     await seed(svc, OTHER_GUILD)
     await challenge_service.log(svc, GUILD, mine.row.no, SAM, "42", note='comma, "quote"')
-    export = await admin.export_csv(svc, GUILD, ADMIN)
+    export = await admin.export_csv(svc, GUILD, ADMIN, raw=True)
     assert not export.zipped
     files = dict(f for message in export.messages for f in message)
-    challenges = list(csv.DictReader(io.StringIO(files["challenges.csv"].decode())))
+    challenges = list(csv.DictReader(io.StringIO(files["raw_challenges.csv"].decode())))
     assert [int(c["guild_id"]) for c in challenges] == [GUILD]
-    logs = list(csv.DictReader(io.StringIO(files["logs.csv"].decode())))
-    assert [(log["amount"], log["note"]) for log in logs] == [("42", 'comma, "quote"')]
+    for name in ("logs.csv", "raw_logs.csv"):
+        logs = list(csv.DictReader(io.StringIO(files[name].decode())))
+        assert [(log["amount"], log["note"]) for log in logs] == [("42", 'comma, "quote"')]
+    readable = list(csv.DictReader(io.StringIO(files["challenges.csv"].decode())))
+    assert [c["no"] for c in readable] == [str(mine.row.no)]
 
 
 # --- every admin action and its audit line: one transaction ---------------------------------
