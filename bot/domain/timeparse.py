@@ -369,8 +369,6 @@ def _read_day_words(s: str, raw: str, tz: ZoneInfo, now: datetime) -> _Day:
         raise _zone_in_text(raw, tz)
     if found.period != "day":
         raise UserError(f"Name a day and a time, e.g. Dec 24 18:00 or friday 18:00 — “{raw[:30]}” isn't one day.")
-    if short and found.day.day != int(short[0]):
-        raise cant_read  # dateparser took the number for something else
     if numbers and not years:
         return _Day(month_day=(found.day.month, found.day.day))
     return _Day(fixed=found.day)

@@ -1,10 +1,14 @@
+import subprocess
+import sys
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain import datewords
 from bot.domain.timeparse import (
     DayEdge,
     discord_timestamp,
@@ -408,6 +412,7 @@ def test_a_day_alone_for_a_start_is_its_first_minute() -> None:
         ("18:00 EST", ["Leave the time zone out", "Europe/Berlin"]),
         ("Dec 24 18:00 UTC", ["Leave the time zone out"]),
         ("dec 24 gmt+1", ["Leave the time zone out"]),
+        ("Dec 24 CAT", ["Leave the time zone out"]),  # a zone only dateparser knows
         ("tomorrow morning", ["Name a day and a time"]),
         ("december 2026", ["can't read"]),
         ("03 04 10:00", ["can't read"]),
@@ -433,6 +438,45 @@ def test_dates_in_words_keep_the_daylight_saving_refusals() -> None:
         parse_local_datetime("March 28 02:30", BERLIN, NOW)  # the next 28 March is 2027's, a switch night
     # The repeated hour is its first occurrence, in summer time.
     assert parse_local_datetime("31 Oct 2027 02:30", BERLIN, NOW) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+
+
+def test_a_month_and_day_without_a_year_is_the_next_time_it_comes_round() -> None:
+    christmas_eve = datetime(2026, 12, 24, 19, 0, tzinfo=UTC)  # 20:00 in Berlin: 18:00 has passed today
+    assert parse_local_datetime("Dec 24 18:00", BERLIN, christmas_eve) == datetime(2027, 12, 24, 17, 0, tzinfo=UTC)
+    assert parse_local_datetime("Dec 24 22:00", BERLIN, christmas_eve) == datetime(2026, 12, 24, 21, 0, tzinfo=UTC)
+    assert parse_local_datetime("Dec 24 2026 18:00", BERLIN, christmas_eve) < christmas_eve  # a year: as typed
+
+
+def test_the_fast_patterns_never_wake_dateparser(monkeypatch: pytest.MonkeyPatch) -> None:
+    def slow(*args: object, **kwargs: object) -> None:
+        raise AssertionError("dateparser was asked")
+
+    monkeypatch.setattr(datewords, "read", slow)
+    for text in (
+        "friday 18:00",
+        "next friday 18:00",
+        "Samstag 18:00",
+        "tomorrow 7am",
+        "noon",
+        "monday",
+        "2026-12-01 18:00",
+        "1.12. 18:00",
+        "24/12 18:00",
+        "in 2h",
+    ):
+        parse_local_datetime(text, BERLIN, NOW)
+    with pytest.raises(AssertionError, match="dateparser"):
+        parse_local_datetime("Dec 24 18:00", BERLIN, NOW)
+
+
+def test_importing_the_parsers_does_not_import_dateparser() -> None:
+    code = "import sys, bot.domain.timeparse, bot.services.challenges; assert 'dateparser' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+def test_warm_up_loads_dateparser() -> None:
+    code = "import sys; from bot.domain import datewords; datewords.warm_up(); assert 'dateparser' in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
 
 
 def test_dates_in_words_count_from_the_injected_now_not_the_host_clock() -> None:
