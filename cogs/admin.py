@@ -110,7 +110,7 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
 
     @app_commands.command(name="extend", description="Move a challenge's end later.")
     @app_commands.describe(
-        challenge="Which challenge", until="New end (2026-12-01 18:00) or extra time (+2h)", reason="Why"
+        challenge="Which challenge", until="New end (next friday 18:00, Dec 24 18:00) or extra time (+2h)", reason="Why"
     )
     @app_commands.autocomplete(challenge=challenge_autocomplete)
     async def extend(

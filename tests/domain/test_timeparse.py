@@ -5,7 +5,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain import datewords
@@ -497,6 +497,7 @@ MONTH_NAMES = [
 ]  # fmt: skip
 
 
+@settings(deadline=None)  # dateparser's first call in a process loads its language data
 @given(
     now=st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2080, 1, 1), timezones=st.just(UTC)),  # noqa: DTZ001
     tz=st.sampled_from(ZONES),
@@ -520,6 +521,7 @@ def test_any_accepted_weekday_is_ahead_in_the_server_zone_at_the_typed_time(
     assert result - now <= timedelta(days=14 if prefix in ("next ", "nächsten ") else 7, hours=2)
 
 
+@settings(deadline=None)  # dateparser's first call in a process loads its language data
 @given(
     now=st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2080, 1, 1), timezones=st.just(UTC)),  # noqa: DTZ001
     tz=st.sampled_from(ZONES),
@@ -544,6 +546,7 @@ def test_any_accepted_month_name_date_is_the_next_such_day_in_the_server_zone(
     assert (local.month, local.day, local.hour, local.minute) == (month, dom, hour, 0 if german else 30)
 
 
+@settings(deadline=None)  # dateparser's first call in a process loads its language data
 @given(first=st.integers(1, 12), second=st.integers(1, 12), year=st.sampled_from(["", "/2027"]))
 def test_a_day_and_month_that_could_be_swapped_is_never_guessed(first: int, second: int, year: str) -> None:
     text = f"{first:02d}/{second:02d}{year} 10:00"
@@ -554,6 +557,7 @@ def test_a_day_and_month_that_could_be_swapped_is_never_guessed(first: int, seco
         parse_local_datetime(text, BERLIN, NOW)
 
 
+@settings(deadline=None)  # dateparser's first call in a process loads its language data
 @given(
     hour=st.integers(0, 24),
     day=st.sampled_from(["", "friday ", "tomorrow ", "tomorrow at ", "Samstag ", "next monday ", "heute um "]),

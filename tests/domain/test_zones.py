@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.zones import (
@@ -37,6 +37,7 @@ def test_gmt_plus_one_is_one_hour_ahead_of_utc(text: str) -> None:
     assert offset_of(zone, WINTER) == offset_of(zone, SUMMER) == timedelta(hours=1)
 
 
+@settings(deadline=None)  # the first offset lookup loads every zone once
 @given(hours=st.integers(-12, 14), prefix=st.sampled_from(["UTC", "GMT", "utc ", ""]), padded=st.booleans())
 def test_any_whole_hour_offset_means_that_offset_all_year(hours: int, prefix: str, padded: bool) -> None:
     if not prefix and hours == 0:
@@ -133,6 +134,7 @@ def test_autocomplete_leaves_out_the_old_names_that_look_like_abbreviations() ->
     assert parse_timezone("Japan").key == "Japan"  # still accepted when typed in full
 
 
+@settings(deadline=None)  # the first offset lookup loads every zone once
 @given(st.text(max_size=12))
 def test_autocomplete_only_offers_zones_tzdata_ships_and_never_the_old_fixed_names(prefix: str) -> None:
     for name in timezone_choices(prefix, WINTER):

@@ -98,7 +98,8 @@ async def test_a_fraction_of_reps_is_refused_not_rounded(
     emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
 ) -> None:
     alice = guild.members["alice"]
-    await create(emulator, alice)
+    await create(emulator, alice, target="20,200")  # not reached by the logs below, so they stay correctable
+    assert (await challenge_row(bot_handle, guild, 1))["target"] == 20_200
     for amount, whole in (("2.5", "enter 2 or 3"), ("1,5", "enter 1 or 2")):
         await refused(
             emulator, bot_handle, alice, "challenge log", ("counted whole", whole), amount=amount, challenge=1
@@ -109,6 +110,11 @@ async def test_a_fraction_of_reps_is_refused_not_rounded(
         res = await emulator.invoke(alice, "challenge log", amount=amount, challenge=1)
         assert not res.ephemeral, res.text
     assert [row["amount"] for row in await logs(bot_handle, guild, 1)] == [2020, 1500]
+    first = (await logs(bot_handle, guild, 1))[0]["id"]
+    assert guild.admin is not None
+    res = await emulator.invoke(guild.admin, "admin fix-log", log=first, amount="1.000", reason="typo")
+    assert "corrected" in res.text, res.text
+    assert [row["amount"] for row in await logs(bot_handle, guild, 1)] == [1000, 1500]
 
 
 async def test_a_distance_whose_separator_reads_two_ways_is_refused_showing_both(
