@@ -604,3 +604,20 @@ def test_a_duration_whose_separator_could_be_either_is_refused_with_both_reading
 def test_duration_words_without_a_unit_are_refused(text: str) -> None:
     with pytest.raises(UserError):
         parse_duration(text)
+
+
+WORD_SOUP = st.sampled_from(
+    ["dec", "24", "18:00", "next", "friday", "am", "um", "Uhr", "noon", "morgen", "in", "a", "week", "03/04", "2026",
+     "-", "pm", "6", "UTC", "+1", "of", "the", "Dezember", "März", "ago", "vor", "31", "24:00", "at", ",", "1st"]
+)  # fmt: skip
+
+
+@settings(deadline=None)
+@given(st.one_of(st.text(max_size=40), st.lists(WORD_SOUP, max_size=6).map(" ".join)))
+def test_any_text_is_read_or_refused_with_a_message_never_a_crash(text: str) -> None:
+    try:
+        result = parse_local_datetime(text, BERLIN, NOW)
+    except UserError as err:
+        assert 0 < len(err.message) < 400
+        return
+    assert result.tzinfo is UTC
