@@ -14,6 +14,7 @@ from discord.gateway import DiscordWebSocket
 
 from bot import faults, startup
 from bot.clock import Clock, SystemClock
+from bot.domain import datewords
 from bot.render.chart import ChartRenderer
 from bot.render.commands import CommandMentions
 from bot.render.message import Outgoing
@@ -92,6 +93,7 @@ class FitbetBot(commands.Bot):
     async def setup_hook(self) -> None:
         faults.arm(self.settings.test_crash_at)
         self.charts.start()  # the chart workers load matplotlib now, not when the first result is due
+        await asyncio.to_thread(datewords.warm_up)  # ~0.1 s once, in a thread: not in the first member's command
         if self._db is None:
             raise RuntimeError("start() opens the database before setup_hook")
         db = self._db

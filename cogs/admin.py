@@ -8,8 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.domain import zones
 from bot.domain.guild_settings import DISTANCE_UNITS
-from bot.domain.timeparse import timezone_choices, ts
+from bot.domain.timeparse import ts
 from bot.domain.words import count
 from bot.errors import UserError
 from bot.render import admin as render
@@ -30,7 +31,9 @@ NEEDED = ("view_channel", "send_messages", "embed_links", "attach_files")
 
 
 async def timezone_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-    return [app_commands.Choice(name=name, value=name) for name in timezone_choices(current)]
+    # Each name shows its offset: "Etc/GMT-1 (UTC+01:00 all year)", so the POSIX sign can't mislead.
+    now = services(interaction).now()
+    return [app_commands.Choice(name=c.name, value=c.value) for c in zones.timezone_autocomplete(current, now)]
 
 
 async def log_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[int]]:
@@ -82,11 +85,15 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
         await reply_text(interaction, f"Announcements will go to {target.mention}.")
 
     @app_commands.command(name="timezone", description="The server's time zone for typed dates and times.")
-    @app_commands.describe(name="An IANA name, e.g. Europe/Berlin")
+    @app_commands.describe(name="Your region (Europe/Berlin), an offset (UTC+1) or an abbreviation (CET)")
     @app_commands.autocomplete(name=timezone_autocomplete)
     async def timezone(self, interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 60]) -> None:
-        key = await service.set_timezone(services(interaction), guild_id(interaction), interaction.user.id, name)
-        await reply_text(interaction, f"Time zone set to **{key}**. Dates and times you type are read in it.")
+        svc = services(interaction)
+        key = await service.set_timezone(svc, guild_id(interaction), interaction.user.id, name)
+        meaning = zones.describe_zone(key, svc.now())
+        await reply_text(
+            interaction, f"Time zone set to **{key}**: {meaning}. Dates and times you type are read in it."
+        )
 
     @app_commands.command(name="settings", description="Every setting of this server, and how to change it.")
     async def settings(self, interaction: discord.Interaction[Any]) -> None:
@@ -144,7 +151,7 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
 
     @app_commands.command(name="extend", description="Move a challenge's end later.")
     @app_commands.describe(
-        challenge="Which challenge", until="New end (2026-12-01 18:00) or extra time (+2h)", reason="Why"
+        challenge="Which challenge", until="New end (next friday 18:00, Dec 24 18:00) or extra time (+2h)", reason="Why"
     )
     @app_commands.autocomplete(challenge=challenge_autocomplete)
     async def extend(

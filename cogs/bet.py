@@ -232,7 +232,7 @@ class BetCommands(app_commands.Group, name="bet", description="Bets on challenge
         my_unit="Its unit",
         subject="Whose result decides it (default: you if you're in the challenge, else its creator)",
         description="Without a challenge: what the bet is about",
-        decide_at="Without a challenge: when it's decided, in the server's time zone",
+        decide_at="Without a challenge: when it's decided (server's time zone), e.g. sunday 20:00",
     )
     @app_commands.choices(side=SIDE_CHOICES)
     @app_commands.autocomplete(challenge=bettable_challenge_autocomplete)

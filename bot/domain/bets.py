@@ -110,7 +110,7 @@ def build_stake(
     window outside 1 hour … 90 days.
     """
     cleaned = _clean_text(text, "penalty text", STAKE_TEXT_MAX, "run backwards")
-    base = to_base(parse_amount(amount), unit)
+    base = to_base(parse_amount(amount, unit), unit)
     check_stake_amount(base, unit)
     due = default_due if due is None else due
     if due < MIN_DUE:

@@ -4,10 +4,15 @@ Amounts are kept as integers in a base unit per kind: distance in millimetres, d
 milliseconds, counts (reps, steps, ...) in whole units. `Decimal` only appears at the edges
 (what a member typed, what we show).
 
-Number syntax accepted by `parse_amount`: plain digits with an optional decimal point
-(`2020`, `5.25`), comma thousands separators in groups of three (`2,020`, `1,234.5`), and a
-decimal comma when one comma is followed by one or two digits (`5,5` = 5.5, `1,25` = 1.25).
-A single comma followed by exactly three digits is a thousands separator (`5,500` = 5500).
+Numbers are read the English and the German way (babel's strict parsing for `en` and `de`):
+`2020`, `5.25`, `2,020`, `1,234.5` and `5,5`, `1.234,5`, `1.500.000`. When only one reading
+exists it is taken (`5,5` = 5.5, `1,234.5` = 1234.5, `0,500` = 0.5). When the two differ —
+one separator followed by exactly three digits, `1.500` or `1,500` — the number is ambiguous:
+- for whole units (reps, steps, laps …) it is a thousands separator: `2,020` and `1.500` are
+  2020 and 1500 reps (2.02 or 1.5 reps can't be done, and nobody writes 10 reps as `10,000`);
+- for divisible units (km, min …) both are possible, so it is refused showing both readings
+  (`1,500 km`: 1.5 km or 1500 km) and never rounded or guessed.
+Whole units refuse fractions (`2.5` reps) instead of rounding them.
 """
 
 from __future__ import annotations
@@ -92,9 +97,8 @@ MAX_TARGET: dict[str, int] = {
 _MAX_AMOUNT_CHARS = 30
 _MAX_INT_DIGITS = 12
 _MAX_FRACTION_DIGITS = 9
-_PLAIN = re.compile(r"\d+(?:\.\d+)?|\.\d+", re.ASCII)
-_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", re.ASCII)
-_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}", re.ASCII)
+_NUMBER = re.compile(r"[0-9.,]+", re.ASCII)  # ASCII digits and separators only, before babel reads it
+_LOCALES = ("en", "de")  # 2,020.5 and 2.020,5
 
 
 def parse_unit(text: str) -> Unit:
@@ -123,8 +127,11 @@ def _too_big() -> UserError:
     return UserError("That number is too big. Enter the amount you actually did, e.g. 2020 or 5.5.")
 
 
-def parse_amount(value: str | float | int | Decimal) -> Decimal:
-    """A positive, finite amount. See the module docstring for the accepted number syntax."""
+def parse_amount(value: str | float | int | Decimal, unit: Unit | None = None) -> Decimal:
+    """A positive, finite amount of `unit`. See the module docstring for the accepted number syntax.
+
+    Without a unit, a number with two readings is always refused (both shown).
+    """
     if isinstance(value, bool):
         raise UserError("Please enter a number, e.g. 2020 or 5.5.")
     if isinstance(value, int):
@@ -148,21 +155,43 @@ def parse_amount(value: str | float | int | Decimal) -> Decimal:
         raise _too_big()
     negative = text.startswith("-")
     body = text.lstrip("+-").strip()
-    if _PLAIN.fullmatch(body):
-        normal = body
-    elif _THOUSANDS.fullmatch(body):
-        normal = body.replace(",", "")
-    elif _DECIMAL_COMMA.fullmatch(body):
-        normal = body.replace(",", ".")
-    else:
+    readings = _readings(body) if body and _NUMBER.fullmatch(body) and any(c.isdigit() for c in body) else []
+    if not readings:
         raise UserError(f"“{text[:20]}” isn't a number I understand. Enter digits, e.g. 2020 or 5.5.")
     if negative:
         raise UserError("The amount must be more than zero.")
-    try:
-        amount = Decimal(normal)
-    except InvalidOperation:  # pragma: no cover - the patterns above only let digits through
-        raise UserError("Please enter a number, e.g. 2020 or 5.5.") from None
-    return _check_decimal(amount)
+    if len(readings) > 1 and unit is not None and unit.kind is Kind.COUNT:
+        # One separator before three digits: a decimal or a thousands separator. Whole units can't be
+        # 2.02 or 1.5, and nobody counts 10 reps as "10,000": it is a thousands separator (the larger reading).
+        readings = [max(readings)]
+    if len(readings) > 1:
+        symbol = f" {unit.symbol}" if unit is not None else ""
+        one, other = (f"{plain_number(r)}{symbol}" for r in sorted(readings))
+        raise UserError(
+            f"“{text[:20]}” could be {one} or {other}. Type {one.removesuffix(symbol)} or "
+            f"{other.removesuffix(symbol)}, without the separator you don't mean."
+        )
+    return _check_decimal(readings[0])
+
+
+def _readings(body: str) -> list[Decimal]:
+    """The different values `body` has read the English way and the German way (none, one or two)."""
+    from babel.numbers import NumberFormatError, parse_decimal
+
+    found: list[Decimal] = []
+    for locale in _LOCALES:
+        try:
+            value = parse_decimal(body, locale=locale, strict=True)
+        except (NumberFormatError, InvalidOperation, ValueError):
+            continue
+        if value.is_finite() and value not in found:
+            found.append(value)
+    return found
+
+
+def plain_number(value: Decimal) -> str:
+    """`1.5`, `1500`: no grouping, no trailing zeros — a number that reads the same in every language."""
+    return format(value.normalize(), "f")
 
 
 def _check_decimal(amount: Decimal) -> Decimal:
@@ -177,9 +206,16 @@ def _check_decimal(amount: Decimal) -> Decimal:
 
 
 def to_base(amount: Decimal, unit: Unit) -> int:
-    """Whole base units (mm, ms, or counts) in `amount` of `unit`, rounded half to even."""
+    """Whole base units (mm, ms, or counts) in `amount` of `unit`, rounded half to even.
+
+    A fraction of a whole unit (2.5 reps) is refused, never rounded.
+    """
     if not amount.is_finite() or amount <= 0:
         raise UserError("The amount must be more than zero.")
+    if unit.kind is Kind.COUNT and amount != amount.to_integral_value():
+        lower, upper = int(amount), int(amount) + 1
+        choices = f"{lower} or {upper}" if lower else f"{upper}"
+        raise UserError(f"{unit.symbol.capitalize()} are counted whole: enter {choices}, not {plain_number(amount)}.")
     with localcontext() as ctx:
         ctx.prec = 60
         base = int((amount * unit.base_per_unit).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))

@@ -75,7 +75,7 @@ async def settings(svc: Services, guild_id: int) -> GuildSettings:
 
 
 async def set_timezone(svc: Services, guild_id: int, actor_id: int, name: str) -> str:
-    zone = parse_timezone(name)
+    zone = parse_timezone(name, svc.now())
     line = audit_line(svc, guild_id, actor_id, "timezone", zone.key, None)
     await guilds.update(svc.db, guild_id, svc.now(), timezone=zone.key, audit=line)
     return zone.key
@@ -164,7 +164,7 @@ async def fix_log(
     if amount is not None:
         challenge_unit = parse_unit(found["challenge_unit"])
         entered = parse_unit(unit) if unit else challenge_unit
-        new_amount = base_for(parse_amount(amount), entered, challenge_unit)
+        new_amount = base_for(parse_amount(amount, entered), entered, challenge_unit)
         check_log_amount(new_amount, challenge_unit)
     async with svc.db.transaction() as conn:
         if new_amount is None:

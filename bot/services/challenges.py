@@ -17,7 +17,7 @@ from bot.domain.bets import LockTrigger, lock_trigger
 from bot.domain.challenges import ChallengeRules, ChallengeStatus, LogEntry, Mode, Standings
 from bot.domain.proof import ProofRef
 from bot.domain.text import optional_text
-from bot.domain.timeparse import parse_duration, parse_local_datetime
+from bot.domain.timeparse import DayEdge, parse_duration, parse_local_datetime
 from bot.domain.units import (
     Unit,
     base_for,
@@ -155,7 +155,7 @@ async def view(svc: Services, row: ChallengeRow, *, now: datetime | None = None)
 def _parse_target(target: str | None, unit: Unit) -> int | None:
     if target is None or not target.strip():
         return None
-    return to_base(parse_amount(target), unit)
+    return to_base(parse_amount(target, unit), unit)
 
 
 async def create(
@@ -183,7 +183,7 @@ async def create(
         the_mode = Mode(mode)
     except ValueError:
         raise UserError("Mode must be each, total or most.") from None
-    starts_at = parse_local_datetime(start, zone, now) if start else None
+    starts_at = parse_local_datetime(start, zone, now, bare_day=DayEdge.START) if start else None
     ends_at = parse_local_datetime(end, zone, now) if end else None
     length = parse_duration(duration) if duration else None
     latest = parse_local_datetime(latest_start, zone, now) if latest_start else None
@@ -357,8 +357,8 @@ async def log(
         state = found[0] if no is not None else _only_open(found)
         row = state.challenge
         rules = rules_of(row)
-        entered = parse_amount(amount)
         entered_unit = parse_unit(unit) if unit else rules.unit
+        entered = parse_amount(amount, entered_unit)
         base = base_for(entered, entered_unit, rules.unit)
         check_log_amount(base, rules.unit)
         clean = _clean_note(note)

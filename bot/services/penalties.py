@@ -149,7 +149,7 @@ async def submit(
     rules.check_submit(PenaltyStatus(row.status), row.debtor_id, actor_id)
     stake_unit = parse_unit(row.unit)
     entered_unit = parse_unit(unit) if unit else stake_unit
-    done = base_for(parse_amount(amount), entered_unit, stake_unit, "penalty")
+    done = base_for(parse_amount(amount, entered_unit), entered_unit, stake_unit, "penalty")
     elapsed = parse_clock_duration(duration)
     submission = rules.build_submission(stake_unit, done, elapsed, row.amount)
     if not submission.meets_stake:

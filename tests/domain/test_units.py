@@ -6,7 +6,9 @@ from hypothesis import strategies as st
 
 from bot.domain.units import (
     FLOORS,
+    KCAL,
     KM,
+    LAPS,
     MAX_PER_LOG,
     MI,
     MIN,
@@ -85,20 +87,93 @@ def test_unit_choices_fit_discord_and_point_at_known_units() -> None:
     ("text", "expected"),
     [
         ("2020", Decimal(2020)),
-        ("2,020", Decimal(2020)),
         ("1,000,000", Decimal(1_000_000)),
+        ("1.000.000", Decimal(1_000_000)),
         ("1,234.5", Decimal("1234.5")),
+        ("1.234,5", Decimal("1234.5")),
         ("5.5", Decimal("5.5")),
         ("5,5", Decimal("5.5")),
         ("1,25", Decimal("1.25")),
-        ("5,500", Decimal(5500)),
+        ("0,500", Decimal("0.5")),
+        ("0.500", Decimal("0.5")),
         (" 42 ", Decimal(42)),
         ("+3", Decimal(3)),
         (".5", Decimal("0.5")),
     ],
 )
-def test_amounts_are_read_with_separators_and_decimal_commas(text: str, expected: Decimal) -> None:
+def test_amounts_are_read_the_english_and_the_german_way(text: str, expected: Decimal) -> None:
     assert parse_amount(text) == expected
+    assert parse_amount(text, KM) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2,020", 2020), ("5,500", 5500), ("1.500", 1500), ("10,000", 10_000), ("5.000", 5000), ("1.500.000", 1_500_000)],
+)
+def test_for_whole_units_one_separator_before_three_digits_groups_thousands(text: str, expected: int) -> None:
+    # 2.02 or 1.5 reps can't be done, and nobody writes 10 reps as "10,000".
+    assert parse_amount(text, REPS) == expected
+    assert parse_amount(text, STEPS) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "readings"),
+    [
+        ("1,500", KM, ("1.5 km", "1500 km")),
+        ("1.500", KM, ("1.5 km", "1500 km")),
+        ("2,020", M, ("2.02 m", "2020 m")),
+        ("5.000", MIN, ("5 min", "5000 min")),
+        ("1,500", None, ("1.5", "1500")),
+    ],
+)
+def test_a_number_that_reads_two_ways_is_refused_showing_both(
+    text: str, unit: object, readings: tuple[str, str]
+) -> None:
+    with pytest.raises(UserError) as refused:
+        parse_amount(text, unit)  # type: ignore[arg-type]
+    assert all(r in refused.value.message for r in readings)
+
+
+@pytest.mark.parametrize(
+    ("text", "whole"), [("2.5", "2 or 3"), ("1,5", "1 or 2"), ("0.4", "1"), ("1.234,5", "1234 or 1235")]
+)
+def test_whole_units_refuse_fractions_instead_of_rounding(text: str, whole: str) -> None:
+    amount = parse_amount(text, REPS)
+    with pytest.raises(UserError, match=f"counted whole: enter {whole}"):
+        to_base(amount, REPS)
+    with pytest.raises(UserError, match="counted whole"):
+        base_for(amount, REPS, REPS)
+
+
+@given(
+    whole=st.integers(1, 999),
+    part=st.integers(0, 999),
+    separator=st.sampled_from([",", "."]),
+    unit=st.sampled_from([KM, M, MI, MIN, H, S]),
+)
+def test_an_ambiguous_separator_is_never_silently_accepted_for_divisible_units(
+    whole: int, part: int, separator: str, unit: object
+) -> None:
+    text = f"{whole}{separator}{part:03d}"
+    with pytest.raises(UserError, match="could be"):
+        parse_amount(text, unit)  # type: ignore[arg-type]
+
+
+@given(st.integers(1, 10**9), st.sampled_from([REPS, STEPS, LAPS, FLOORS, KCAL]))
+def test_a_whole_count_as_we_show_it_reads_back_as_the_same_count(count: int, unit: object) -> None:
+    shown = f"{count:,}"  # format_number's English grouping: 2,020
+    assert parse_amount(shown, unit) == count  # type: ignore[arg-type]
+    assert parse_amount(shown.replace(",", "."), unit) == count  # type: ignore[arg-type]
+
+
+@given(st.decimals(min_value=Decimal("0.01"), max_value=Decimal(10**6), places=2), st.sampled_from([REPS, STEPS]))
+def test_an_accepted_count_is_always_whole(amount: Decimal, unit: object) -> None:
+    try:
+        base = to_base(parse_amount(str(amount), unit), unit)  # type: ignore[arg-type]
+    except UserError:
+        assert amount != amount.to_integral_value()
+        return
+    assert base == amount
 
 
 def test_amounts_of_other_types_are_accepted() -> None:
@@ -163,14 +238,12 @@ def test_base_units_per_kind() -> None:
 
 
 def test_rounding_to_base_is_half_even() -> None:
-    assert to_base(Decimal("2.5"), REPS) == 2
-    assert to_base(Decimal("3.5"), REPS) == 4
     assert to_base(Decimal("0.0015"), M) == 2
+    assert to_base(Decimal("0.0025"), M) == 2
+    assert to_base(Decimal("0.0035"), M) == 4
 
 
 def test_an_amount_too_small_to_count_is_refused() -> None:
-    with pytest.raises(UserError, match="too small"):
-        to_base(Decimal("0.4"), REPS)
     with pytest.raises(UserError, match="too small"):
         to_base(Decimal("0.0004"), M)
 

@@ -281,7 +281,7 @@ async def test_log_with_proof_keeps_the_image_and_refuses_other_files(
     [
         ({"amount": "0"}, "more than zero"),
         ({"amount": "-1"}, "more than zero"),
-        ({"amount": "0.0000001"}, "too small"),
+        ({"amount": "0.0000001"}, ["counted whole", "enter 1"]),  # a fraction of a rep, not rounded to 0
         ({"amount": "abc"}, "isn't a number"),
         ({"amount": "nan"}, "isn't a number"),
         ({"amount": "inf"}, "isn't a number"),

@@ -198,22 +198,42 @@ TIMES = {
     "dst-gap": DST_GAP,
     "not-a-date": "2027-02-30 10:00",
     "sql": SQL,
+    "day-or-month": "03/04 10:00",
+    "bare-hour": "6",
+    "midnight-of-a-day": "friday midnight",
+    "time-zone-in-text": "18:00 EST",
+    "a-week-not-a-day": "tomorrow morning",
 }
+PAST = ("past", "yesterday")  # "yesterday 10:00" is read, and refused as the past it is
 TIME_ERRORS = {
     "year-9999": "too far in the future",
-    "yesterday": "can't read",
     "dst-gap": ("doesn't exist in Europe/Berlin", "daylight saving"),
     "not-a-date": "isn't a date",
     "sql": "can't read",
+    "day-or-month": ("could be 3 Apr or 4 Mar", "month as a word"),
+    "bare-hour": ("add minutes", "06:00"),
+    "midnight-of-a-day": ("start or the end", "friday 23:59"),
+    "time-zone-in-text": ("leave the time zone out", "Europe/Berlin"),
+    "a-week-not-a-day": "name a day and a time",
 }
 
-DURATIONS = {"zero": "0h", "negative": "-7h", "1e308": "1e308h", "nan": "NaN h", "huge": "99999999999999999999h"}
+DURATIONS = {
+    "zero": "0h",
+    "negative": "-7h",
+    "1e308": "1e308h",
+    "nan": "NaN h",
+    "huge": "99999999999999999999h",
+    "half-of-nothing": "half",
+    "separator-either-way": "1,500 min",
+}
 DURATION_ERRORS = {
     "zero": "too short",
     "negative": "can't read",
     "1e308": "time unit",
     "nan": "can't read",
     "huge": "too long",
+    "half-of-nothing": "can't read",
+    "separator-either-way": ("could be 1.5 min or 1500 min",),
 }
 
 CLOCK_TIMES = {
@@ -287,7 +307,7 @@ def numbers(prefix: str, who: str, command: str, field: str, base: dict[str, Any
 
 def times(prefix: str, who: str, command: str, field: str, base: dict[str, Any], past: str) -> list[Case]:
     return [
-        case(f"{prefix}-{k}", who, command, past if k == "past" else TIME_ERRORS[k], **(base | {field: v}))
+        case(f"{prefix}-{k}", who, command, past if k in PAST else TIME_ERRORS[k], **(base | {field: v}))
         for k, v in TIMES.items()
     ]
 
@@ -308,6 +328,10 @@ def invisible(prefix: str, who: str, command: str, field: str, base: dict[str, A
 CORPUS: list[Case] = [
     # ---------------------------------------------------------------- /challenge create
     *numbers("create-target", "alice", "challenge create", "target", CREATE),
+    case(
+        "create-target-fraction-of-reps", "alice", "challenge create", "counted whole", **(CREATE | {"target": "2.5"})
+    ),
+    case("create-target-comma-fraction", "alice", "challenge create", "enter 1 or 2", **(CREATE | {"target": "1,5"})),
     *invisible("create-activity", "alice", "challenge create", "activity", CREATE, "name the activity"),
     case("create-activity-two-lines", "alice", "challenge create", "one line", **(CREATE | {"activity": "push\nups"})),
     case("create-unit-sql", "alice", "challenge create", "don't know the unit", **(CREATE | {"unit": SQL_SHORT})),
@@ -330,7 +354,7 @@ CORPUS: list[Case] = [
         "create-latest-start-yesterday",
         "alice",
         "challenge create",
-        "can't read",
+        "before the challenge starts",
         **(CREATE | {"clock_starts_at_first_log": True, "latest_start": "yesterday"}),
     ),
     # ---------------------------------------------------------------- /challenge join, leave, log, undo, status, cancel
@@ -348,6 +372,8 @@ CORPUS: list[Case] = [
     *numbers("log-amount", "alice", "challenge log", "amount", {"challenge": 2}),
     case("log-amount-blank", "alice", "challenge log", "enter an amount", amount="   ", challenge=2),
     case("log-amount-absurd", "alice", "challenge log", "more than anyone logs", amount="5000", challenge=2),
+    case("log-amount-either-way", "alice", "challenge log", ("1.5 km", "1500 km"), amount="1,500", challenge=2),
+    case("log-amount-german-either-way", "alice", "challenge log", ("1.5 km", "1500 km"), amount="1.500", challenge=2),
     case("log-unit-other-kind", "alice", "challenge log", "not a distance", amount="5", unit="reps", challenge=2),
     case("log-unit-sql", "alice", "challenge log", "don't know the unit", amount="5", unit=SQL_SHORT, challenge=2),
     case("log-note-rtl-override", "alice", "challenge log", DIRECTION, amount="5", note=f"{RTL}easy", challenge=2),
@@ -378,6 +404,7 @@ CORPUS: list[Case] = [
     case("cancel-finished", "alice", "challenge cancel", "is over", challenge=1),
     # ---------------------------------------------------------------- /bet
     *numbers("bet-amount", "alice", "bet create", "amount", BET),
+    case("bet-amount-fraction-of-reps", "alice", "bet create", "counted whole", **(BET | {"amount": "2.5"})),
     *invisible("bet-stake", "alice", "bet create", "stake", BET, "penalty text is empty"),
     *durations("bet-due", "alice", "bet create", "due", BET),
     case("bet-against-yourself", "alice", "bet create", "against yourself", **(BET | {"opponent": "alice"})),
@@ -413,6 +440,7 @@ CORPUS: list[Case] = [
     case("bet-vote-other-servers", "alice", "bet vote", NO_BET_4, bet=4, outcome="for"),
     # ---------------------------------------------------------------- /penalty
     *numbers("submit-amount", "carol", "penalty submit", "amount", SUBMIT),
+    case("submit-amount-either-way", "carol", "penalty submit", "could be", **(SUBMIT | {"amount": "1.500"})),
     *[
         case(f"submit-duration-{k}", "carol", "penalty submit", error, **(SUBMIT | {"duration": v}))
         for k, (v, error) in CLOCK_TIMES.items()
@@ -442,6 +470,8 @@ CORPUS: list[Case] = [
         case(f"timezone-{k}", "admin", "admin timezone", "don't know the time zone", name=v)
         for k, v in TIMEZONES.items()
     ],
+    case("timezone-names-three-places", "admin", "admin timezone", ("can mean", "Asia/Kolkata"), name="IST"),
+    case("timezone-no-fixed-zone", "admin", "admin timezone", ("pick your region", "Asia/Kolkata"), name="UTC+5:30"),
     case("admin-by-a-member", "alice", "admin timezone", "only server admins", name="UTC", permission_override=True),
     case("admin-channel-muted", "admin", "admin channel", "can't post in", options=lambda w: {"channel": w.muted}),
     case("admin-cancel-nonexistent", "admin", "admin cancel", "no challenge #99", challenge=99),
@@ -455,6 +485,7 @@ CORPUS: list[Case] = [
     case("extend-cancelled", "admin", "admin extend", "is cancelled", challenge=3, until="+1h"),
     case("extend-finished", "admin", "admin extend", "is finished", challenge=1, until="+1h"),
     *numbers("fix-log-amount", "admin", "admin fix-log", "amount", {"log": log_id, "reason": "typo"}),
+    case("fix-log-amount-either-way", "admin", "admin fix-log", "could be", log=log_id, reason="typo", amount="1,500"),
     *invisible("fix-log-reason", "admin", "admin fix-log", "reason", {"log": log_id, "strike": True}, "short reason"),
     case(
         "fix-log-other-servers",

@@ -198,3 +198,19 @@ async def test_list_filters_find_old_penalties_behind_more_than_the_list_limit_o
     assert await listed("submitted") == [ben.no]
     assert await listed("overdue") == [ben.no]  # submitted is still open, and past due
     assert len(await listed("all")) == penalty_store.LIST_LIMIT
+
+
+async def test_whole_unit_stakes_read_thousands_either_way_and_refuse_fractions(bet_svc: Services) -> None:
+    svc = bet_svc
+    challenge = await seed_challenge(svc)
+    bet = await seed_bet(svc, challenge.row.no, stake="burpees", amount="1,500", unit="reps", opponents=[member(ANA)])
+    await bet_service.accept(svc, GUILD, bet.row.no, ANA)
+    await challenge_service.log(svc, GUILD, challenge.row.no, SAM, "2,020")
+    clock(svc).advance(timedelta(hours=7))
+    await svc.timers.run_due()
+    [penalty] = (await bet_service.show(svc, GUILD, bet.row.no)).penalties
+    assert penalty.amount == 1500
+    with pytest.raises(UserError, match="counted whole"):
+        await service.submit(svc, GUILD, penalty.no, ANA, "1499,5", "55:00")
+    result = await service.submit(svc, GUILD, penalty.no, ANA, "1.500", "55:00")  # German grouping
+    assert result.submission.amount_text == "1,500 reps"
