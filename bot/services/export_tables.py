@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 from bot.domain import challenges as rules_mod
 from bot.domain.timeparse import title_duration
 from bot.domain.units import from_base, parse_unit
-from bot.store.codec import from_db, opt_from_db
+from bot.services.challenges import rules_of
+from bot.store.challenges import challenge_from_row
+from bot.store.codec import opt_from_db
 
 
 @dataclass(frozen=True)
@@ -74,16 +76,7 @@ def people(ids: Sequence[int], ctx: Context) -> str:
 
 
 def _challenge(r: Row, ctx: Context) -> Cells:
-    rules = rules_mod.ChallengeRules(
-        activity=r["activity"],
-        unit=parse_unit(r["unit"]),
-        target=r["target"],
-        mode=rules_mod.Mode(r["mode"]),
-        starts_at=from_db(r["starts_at"]),
-        ends_at=from_db(r["ends_at"]),
-        attempt=None if r["attempt_ms"] is None else timedelta(milliseconds=r["attempt_ms"]),
-        latest_start=opt_from_db(r["latest_start"]),
-    )
+    rules = rules_of(challenge_from_row(r))
     return [
         r["no"],
         rules_mod.title(rules, ctx.zone),

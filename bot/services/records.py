@@ -13,8 +13,10 @@ from bot.domain import challenges as rules_mod
 from bot.domain.text import is_blank
 from bot.domain.units import KM, MI, MIN, Kind, Unit, parse_unit
 from bot.errors import UserError
+from bot.services.challenges import rules_of
 from bot.services.context import Services
 from bot.store import records
+from bot.store.challenges import challenge_from_row
 from bot.store.codec import from_db, opt_from_db
 
 PERIODS: dict[str, timedelta | None] = {
@@ -110,16 +112,7 @@ async def personal_bests(svc: Services, guild_id: int, user_id: int, limit: int 
         first = opt_from_db(r["first_log"])
         start = first if r["attempt_ms"] is not None and first is not None else from_db(r["starts_at"])
         elapsed = reached - start
-        rules = rules_mod.ChallengeRules(
-            activity=r["activity"],
-            unit=parse_unit(r["unit"]),
-            target=r["target"],
-            mode=rules_mod.Mode(r["mode"]),
-            starts_at=from_db(r["starts_at"]),
-            ends_at=from_db(r["ends_at"]),
-            attempt=None if r["attempt_ms"] is None else timedelta(milliseconds=r["attempt_ms"]),
-            latest_start=opt_from_db(r["latest_start"]),
-        )
+        rules = rules_of(challenge_from_row(r))
         key = (r["activity"].lower(), r["target"], r["unit"])
         if key not in best or elapsed < best[key].elapsed:
             best[key] = Best(rules_mod.target_phrase(rules), elapsed)

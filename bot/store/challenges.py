@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import aiosqlite
 
@@ -80,7 +82,7 @@ class NewChallenge:
     created_at: datetime
 
 
-def _challenge(r: sqlite3.Row) -> ChallengeRow:
+def challenge_from_row(r: sqlite3.Row | Mapping[str, Any]) -> ChallengeRow:
     return ChallengeRow(
         id=r["id"],
         guild_id=r["guild_id"],
@@ -157,17 +159,17 @@ async def insert(conn: aiosqlite.Connection, new: NewChallenge) -> ChallengeRow:
         ),
     )
     assert row is not None
-    return _challenge(row)
+    return challenge_from_row(row)
 
 
 async def get_by_no(db: Database | aiosqlite.Connection, guild_id: int, no: int) -> ChallengeRow | None:
     row = await fetchone(db, "SELECT * FROM challenges WHERE guild_id = ? AND no = ?", (guild_id, no))
-    return None if row is None else _challenge(row)
+    return None if row is None else challenge_from_row(row)
 
 
 async def get(db: Database | aiosqlite.Connection, challenge_id: int) -> ChallengeRow | None:
     row = await fetchone(db, "SELECT * FROM challenges WHERE id = ?", (challenge_id,))
-    return None if row is None else _challenge(row)
+    return None if row is None else challenge_from_row(row)
 
 
 def open_for_member(conn: sqlite3.Connection, guild_id: int, user_id: int) -> list[ChallengeRow]:
@@ -178,7 +180,7 @@ def open_for_member(conn: sqlite3.Connection, guild_id: int, user_id: int) -> li
         " ORDER BY c.no",
         (guild_id, user_id),
     ).fetchall()
-    return [_challenge(r) for r in rows]
+    return [challenge_from_row(r) for r in rows]
 
 
 async def list_for_guild(db: Database, guild_id: int, statuses: tuple[str, ...]) -> list[ChallengeRow]:
@@ -187,7 +189,7 @@ async def list_for_guild(db: Database, guild_id: int, statuses: tuple[str, ...])
         f"SELECT * FROM challenges WHERE guild_id = ? AND status IN ({marks}) ORDER BY ends_at, no",  # noqa: S608
         (guild_id, *statuses),
     )
-    return [_challenge(r) for r in rows]
+    return [challenge_from_row(r) for r in rows]
 
 
 async def search(
@@ -201,7 +203,7 @@ async def search(
         " ORDER BY status = 'active' DESC, no DESC LIMIT ?",
         (guild_id, *statuses, pattern, pattern, limit),
     )
-    return [_challenge(r) for r in rows]
+    return [challenge_from_row(r) for r in rows]
 
 
 async def set_status(
@@ -404,7 +406,7 @@ def read_log_state(conn: sqlite3.Connection, guild_id: int, no: int | None, user
     rows = conn.execute(sql, {"guild": guild_id, "no": no, "user": user_id}).fetchall()
     return [
         LogState(
-            challenge=_challenge(r),
+            challenge=challenge_from_row(r),
             participant_rowid=r["participant_rowid"],
             first_log_at=opt_from_db(r["first_log_at"]),
             any_log=bool(r["any_log"]),
