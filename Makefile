@@ -21,6 +21,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 demo: $(BIN)/.installed
 	$(BIN)/python -m tests.demo
