@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,7 +27,9 @@ T = TypeVar("T")
 # in the transaction that makes the change, so both are committed or neither.
 InTransaction = Callable[[aiosqlite.Connection], Awaitable[None]]
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+# Package data (bot/store/migrations/), read through importlib.resources: an installed wheel finds
+# them from any working directory, and nothing outside the package is needed at run time.
+MIGRATIONS_DIR: Traversable = files("bot.store") / "migrations"
 
 
 class MigrationError(Exception):
@@ -181,8 +185,12 @@ class Database:
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         return await fetchall(self, sql, params)
 
-    async def migrate(self, directory: Path = MIGRATIONS_DIR) -> list[str]:
-        """Apply every migration not yet recorded, in order, each in its own transaction."""
+    async def migrate(self, directory: Traversable = MIGRATIONS_DIR) -> list[str]:
+        """Apply every migration not yet recorded, in order, each in its own transaction.
+
+        Raises MigrationError, before touching the database, when `directory` holds no migration:
+        an installation without its migrations would otherwise start on a database with no tables.
+        """
         files = _numbered_migrations(directory)
         await self.conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -278,10 +286,19 @@ async def fetchone(db: Database | aiosqlite.Connection, sql: str, params: Params
     return rows[0] if rows else None
 
 
-def _numbered_migrations(directory: Path) -> list[tuple[int, Path]]:
-    """Every migration file with its number, in order; refused whole if one is misnamed or a number is taken twice."""
-    numbered: dict[int, Path] = {}
-    for file in sorted(directory.glob("*.sql")):
+def _numbered_migrations(directory: Traversable) -> list[tuple[int, Traversable]]:
+    """Every migration file with its number, in order; refused whole if there is none, if one is
+    misnamed or if a number is taken twice."""
+    try:
+        sql_files = sorted((f for f in directory.iterdir() if f.name.endswith(".sql") and f.is_file()), key=_name)
+    except (FileNotFoundError, NotADirectoryError):
+        sql_files = []
+    if not sql_files:
+        raise MigrationError(
+            f"no migrations found in {directory}: this installation of fitbet is incomplete; reinstall it"
+        )
+    numbered: dict[int, Traversable] = {}
+    for file in sql_files:
         match = MIGRATION_NAME.match(file.name)
         if not match:
             raise MigrationError(f"migration file {file.name!r} is not named NNNN_name.sql")
@@ -293,6 +310,10 @@ def _numbered_migrations(directory: Path) -> list[tuple[int, Path]]:
             )
         numbered[version] = file
     return sorted(numbered.items())
+
+
+def _name(file: Traversable) -> str:
+    return file.name
 
 
 def _prepare_target(target: Path) -> None:

@@ -15,7 +15,7 @@ async def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
         rows = await db.fetchall("SELECT version, name FROM schema_migrations ORDER BY version")
     finally:
         await db.close()
-    expected = sorted(p.name for p in MIGRATIONS_DIR.glob("*.sql"))
+    expected = sorted(p.name for p in MIGRATIONS_DIR.iterdir() if p.name.endswith(".sql"))
     assert first == expected
     assert again == []
     assert [r["name"] for r in rows] == expected
@@ -90,3 +90,31 @@ async def test_backup_produces_a_consistent_copy(tmp_path: Path) -> None:
     finally:
         await copy.close()
     assert row is not None and row[0] == 1
+
+
+@pytest.mark.parametrize("layout", ["empty-folder", "no-folder"])
+async def test_no_migrations_found_is_an_error_and_the_database_stays_empty(tmp_path: Path, layout: str) -> None:
+    # An installation without its migrations (say, a wheel built without the package data) must
+    # not start on a database with no tables, as it once did with "applied 0 migration(s)".
+    folder = tmp_path / "migrations"
+    if layout == "empty-folder":
+        folder.mkdir()
+        (folder / "README.txt").write_text("not a migration\n")
+    db = await Database.open(tmp_path / "fitbet.db")
+    try:
+        with pytest.raises(MigrationError, match="no migrations found") as raised:
+            await db.migrate(folder)
+        tables = {r["name"] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        await db.close()
+    assert str(folder) in str(raised.value) and "reinstall" in str(raised.value)
+    assert tables == set()
+
+
+def test_every_migration_ships_inside_the_package() -> None:
+    # Migrations are package data (bot/store/migrations/, read with importlib.resources). A file left
+    # in a top-level migrations/ folder (say, by a merge of an older branch) would never be applied.
+    root = Path(__file__).resolve().parents[2]
+    stray = sorted(p.name for p in (root / "migrations").glob("*.sql"))
+    assert stray == [], f"move these from migrations/ into bot/store/migrations/: {stray}"
+    assert Path(str(MIGRATIONS_DIR)) == root / "bot" / "store" / "migrations"
