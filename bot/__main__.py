@@ -1,4 +1,4 @@
-"""Command line: `python -m bot` (run), `python -m bot migrate`, `python -m bot backup PATH`."""
+"""Command line: `python -m bot` (run), `migrate`, `backup PATH`, `health`."""
 
 from __future__ import annotations
 
@@ -93,6 +93,20 @@ async def _backup(settings: Settings, target: Path) -> int:
     return 0
 
 
+def _health() -> int:
+    """One line; 0 when healthy. Never 2, which Docker's HEALTHCHECK reserves: a bad setting is 1."""
+    from bot.health import EXIT_UNHEALTHY, check
+
+    try:
+        settings = load_settings(require_token=False)
+    except SettingsError as exc:
+        print("unhealthy: " + " ".join(str(exc).split()), file=sys.stderr)
+        return EXIT_UNHEALTHY
+    report = check(settings)
+    print(report.line, file=sys.stdout if report.healthy else sys.stderr)
+    return report.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="fitbet, the fitness-bet Discord bot.")
     sub = parser.add_subparsers(dest="command")
@@ -100,8 +114,14 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply database migrations and exit")
     backup = sub.add_parser("backup", help="write a consistent copy of the database while the bot runs")
     backup.add_argument("path", type=Path)
+    sub.add_parser(
+        "health",
+        help="exit 0 when the database answers and the bot's gateway heartbeat is recent (Docker's HEALTHCHECK)",
+    )
     args = parser.parse_args(argv)
     command = args.command or "run"
+    if command == "health":
+        return _health()
     try:
         settings = load_settings(require_token=command == "run")
     except SettingsError as exc:

@@ -15,6 +15,7 @@ from discord.gateway import DiscordWebSocket
 from bot import faults, startup
 from bot.clock import Clock, SystemClock
 from bot.domain import datewords
+from bot.health import Heartbeat
 from bot.render.chart import ChartRenderer
 from bot.render.commands import CommandMentions
 from bot.render.message import Outgoing
@@ -64,6 +65,9 @@ class FitbetBot(commands.Bot):
         self.catch_up_done = asyncio.Event()
         self.charts = ChartRenderer(settings.chart_processes)
         self.command_ids: dict[int | None, dict[str, int]] = {}  # per server (None: global) → name → id
+        beat_file = settings.heartbeat_file  # for `python -m bot health` (bot/health.py)
+        self.heartbeat = None if beat_file is None else Heartbeat(beat_file, settings.heartbeat_max_age_seconds)
+        self._heartbeat_task: asyncio.Task[None] | None = None
 
     @property
     def svc(self) -> Services:
@@ -108,6 +112,17 @@ class FitbetBot(commands.Bot):
         pending = await timers.rearm()
         log.info("scheduler started with %d pending timer(s)", pending)
         self._catch_up_task = asyncio.get_running_loop().create_task(self._catch_up(), name="fitbet-catch-up")
+        if self.heartbeat is not None:
+            self.add_listener(self.heartbeat.beat_now, "on_ready")
+            self.add_listener(self.heartbeat.beat_now, "on_resumed")
+            self._heartbeat_task = asyncio.get_running_loop().create_task(
+                self.heartbeat.keep(self.gateway_open), name="fitbet-heartbeat"
+            )
+
+    def gateway_open(self) -> bool:
+        """Whether the gateway connection is up (discord.py closes one that heard nothing for 60 s)."""
+        ws = self.ws
+        return self.is_ready() and not self.is_closed() and ws is not None and ws.open
 
     async def sync_commands(self) -> None:
         if self.settings.dev_guild_ids:
@@ -235,6 +250,12 @@ class FitbetBot(commands.Bot):
         return None
 
     async def close(self) -> None:
+        if self._heartbeat_task is not None:  # stopping is not healthy: the health check says so at once
+            self._heartbeat_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat_task
+        if self.heartbeat is not None:
+            self.heartbeat.clear()
         # Members first: refuse new interactions, let those in flight answer, then close the rest.
         await self.interactions.close(self.settings.shutdown_grace_seconds)
         if self._catch_up_task is not None and not self._catch_up_task.done():

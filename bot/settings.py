@@ -37,7 +37,22 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(
         default=5, ge=0, le=60, description="How long shutdown waits for commands in flight to answer."
     )
+    heartbeat_path: Path | None = Field(
+        default=None, description="File the bot rewrites while connected to Discord (default: beside the database)."
+    )
+    heartbeat_max_age_seconds: float = Field(
+        default=120, ge=4, le=3600, description="`python -m bot health` fails when the heartbeat is older than this."
+    )
     test_crash_at: str | None = Field(default=None, description="Reliability tests only: see bot/faults.py.")
+
+    @property
+    def heartbeat_file(self) -> Path | None:
+        """HEARTBEAT_PATH, else `<database>.heartbeat` beside the database; None for an in-memory database."""
+        if self.heartbeat_path is not None:
+            return self.heartbeat_path
+        if str(self.database_path) == ":memory:":
+            return None
+        return self.database_path.with_name(self.database_path.name + ".heartbeat")
 
     @field_validator("dev_guild_ids", mode="before")
     @classmethod

@@ -39,6 +39,31 @@ def check(path: Path) -> bool:
         raise DatabaseFileError(f"{_who()} may not access {exc.filename or path} ({exc.strerror})") from None
 
 
+def answers(path: Path) -> int:
+    """How many migrations fitbet's database at `path` has applied, asked read-only (nothing is created
+    or written: `python -m bot health` runs beside the bot). Raises DatabaseFileError when it does not
+    answer: missing, unreadable, not SQLite, not fitbet's, locked for longer than a few seconds, damaged."""
+    try:
+        if path.is_dir():
+            raise DatabaseFileError("it is a folder, not fitbet's database")
+        if not path.exists():
+            raise DatabaseFileError("there is no database there (the bot creates it when it starts)")
+        _check_header(path)
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=5)
+    except PermissionError as exc:
+        raise DatabaseFileError(f"{_who()} may not read {exc.filename or path} ({exc.strerror})") from None
+    except sqlite3.Error as exc:
+        raise DatabaseFileError(f"SQLite can't open it ({exc})") from None
+    try:
+        if int(conn.execute("PRAGMA application_id").fetchone()[0]) != APPLICATION_ID:
+            raise DatabaseFileError("it is not fitbet's database (no fitbet application_id)")
+        return int(conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0])
+    except sqlite3.Error as exc:
+        raise refusal(exc) from None
+    finally:
+        conn.close()
+
+
 def _who() -> str:
     if not hasattr(os, "geteuid"):  # pragma: no cover - not POSIX
         return "the bot's user"
