@@ -116,7 +116,7 @@ def check(settings: Settings, now: float | None = None) -> Report:
     else:
         good.append(f"the gateway heartbeat is {beat:.0f} s old")
     if problems:
-        return Report(False, "unhealthy: " + "; ".join(problems))
+        return Report(False, "unhealthy: " + "; ".join(problems + good))
     return Report(True, "healthy: " + " and ".join(good))
 
 

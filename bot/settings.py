@@ -64,6 +64,11 @@ class Settings(BaseSettings):
             return [value]
         return value
 
+    @field_validator("heartbeat_path", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("default_timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
