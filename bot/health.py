@@ -20,7 +20,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,11 +82,13 @@ class Heartbeat:
         if connected():
             await self.beat_now()
 
-    async def keep(self, connected: Callable[[], bool]) -> None:
-        """`tick` every `interval` seconds, for as long as the bot runs."""
+    async def keep(
+        self, connected: Callable[[], bool], sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    ) -> None:
+        """`tick` every `interval` seconds, for as long as the bot runs (the task is cancelled)."""
         while True:
             await self.tick(connected)
-            await asyncio.sleep(self.interval)
+            await sleep(self.interval)
 
 
 @dataclass(frozen=True)

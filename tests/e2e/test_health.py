@@ -118,10 +118,14 @@ async def test_the_in_process_bot_beats_while_connected_and_removes_its_heartbea
     handle = BotHandle(emulator, tmp_path / "fitbet.db", guilds=[guild])
     bot = await handle.start()
     beat = tmp_path / "fitbet.db.heartbeat"
-    await wait_for_file(beat)
-    assert bot.gateway_open()
-    written = float(beat.read_text())
-    assert abs(written - time.time()) < 60  # wall-clock time, not the bot's ManualClock
-    await handle.stop()
+    try:
+        await wait_for_file(beat)
+        assert bot.gateway_open()
+        assert [t.get_name() for t in asyncio.all_tasks() if t.get_name() == "fitbet-heartbeat"] == ["fitbet-heartbeat"]
+        written = float(beat.read_text())
+        assert abs(written - time.time()) < 60  # wall-clock time, not the bot's ManualClock
+    finally:
+        await handle.stop()
     assert not bot.gateway_open()
     assert not beat.exists()
+    assert [t for t in asyncio.all_tasks() if t.get_name() == "fitbet-heartbeat"] == []

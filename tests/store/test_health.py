@@ -3,6 +3,7 @@ read-only query and the gateway heartbeat must be recent. The real processes: te
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -121,6 +122,25 @@ async def test_a_beat_waits_for_an_open_gateway_connection(tmp_path: Path) -> No
     await heartbeat.tick(lambda: True)
     assert heartbeat.path.read_text() == f"{NOW:.3f}\n"
     assert heartbeat.interval == 30
+
+
+async def test_keep_beats_every_quarter_of_the_maximum_age_while_connected(tmp_path: Path) -> None:
+    written: list[str] = []
+    clock = iter([NOW, NOW + 60])
+    heartbeat = Heartbeat(tmp_path / "hb", 120, now=lambda: next(clock))
+    connected = iter([True, False, True])
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        written.append(heartbeat.path.read_text() if heartbeat.path.exists() else "")
+        slept.append(seconds)
+        if len(slept) == 3:
+            raise asyncio.CancelledError  # the bot stops
+
+    with pytest.raises(asyncio.CancelledError):
+        await heartbeat.keep(lambda: next(connected), sleep=sleep)
+    assert slept == [30, 30, 30]
+    assert written == [f"{NOW:.3f}\n", f"{NOW:.3f}\n", f"{NOW + 60:.3f}\n"]  # no beat while disconnected
 
 
 async def test_no_beat_lands_after_clear(tmp_path: Path) -> None:
