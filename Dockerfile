@@ -29,7 +29,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # The bot's user (uid 10001) owns /data, the database's volume, and matplotlib's cache folder.
 RUN useradd --create-home --uid 10001 --user-group fitbet \
  && mkdir -p /data "$MPLCONFIGDIR" \
- && chown fitbet:fitbet /data "$MPLCONFIGDIR"
+ && chown -R fitbet:fitbet /data /home/fitbet
 
 # Dependencies first, in a layer of their own: a code change does not reinstall them. The font
 # cache is built here, once, instead of by matplotlib at every start.
