@@ -42,6 +42,7 @@ class Heartbeat:
         self._now = now
         self._failing = False
         self._stopped = False
+        self._wrote = False
         self._lock = threading.Lock()  # beats run in a worker thread: none may land after clear()
 
     def beat(self) -> None:
@@ -56,6 +57,7 @@ class Heartbeat:
         try:
             tmp.write_text(f"{self._now():.3f}\n", encoding="ascii")
             os.replace(tmp, self.path)
+            self._wrote = True
         except OSError as exc:
             if not self._failing:
                 log.warning("cannot write the heartbeat file %s (%s); health checks will fail", self.path, exc)
@@ -66,9 +68,12 @@ class Heartbeat:
         self._failing = False
 
     def clear(self) -> None:
-        """The bot stops: no more beats, and a health check from now on says so at once."""
+        """The bot stops: no more beats, and a health check from now on says so at once. Only a file
+        this bot wrote is removed (one that never started, say on a start-up fault, leaves things be)."""
         with self._lock:
             self._stopped = True
+            if not self._wrote:
+                return
             try:
                 self.path.unlink(missing_ok=True)
             except OSError as exc:

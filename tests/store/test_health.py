@@ -153,6 +153,17 @@ async def test_no_beat_lands_after_clear(tmp_path: Path) -> None:
     assert names(tmp_path) == []
 
 
+def test_a_bot_that_never_beat_leaves_the_heartbeat_file_alone_when_it_stops(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    earlier = tmp_path / "hb"
+    earlier.write_text(f"{NOW - 600:.3f}\n")  # a bot killed earlier; this one failed to start
+    Heartbeat(earlier, 120).clear()
+    assert earlier.read_text() == f"{NOW - 600:.3f}\n"
+    Heartbeat(tmp_path / "not-a-folder" / "hb", 120).clear()  # as when DATABASE_PATH can't be used
+    assert caplog.records == []
+
+
 async def test_a_heartbeat_that_cannot_be_written_is_logged_once_and_does_not_raise(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
