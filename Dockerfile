@@ -6,7 +6,7 @@
 # digest as well: PYTHON_IMAGE=python:3.11.X-slim-bookworm@sha256:… (`docker buildx imagetools inspect TAG`).
 ARG PYTHON_IMAGE=python:3.11.17-slim-bookworm
 
-# ---- build: fitbet's wheel (bot/, cogs/ and the SQL migrations as package data) -------------------
+# ---- build: fitbet's wheel (bot/, cogs/ and migrations/, the SQL files as package data) -------------------
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
@@ -15,6 +15,7 @@ RUN python -m pip install --require-hashes -r requirements-build.lock
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY cogs ./cogs
+COPY migrations ./migrations
 RUN python -m pip wheel --no-deps --no-build-isolation --wheel-dir /wheels .
 
 # ---- the image: the locked dependencies, then the wheel; no source tree, no development tools -----

@@ -27,9 +27,9 @@ T = TypeVar("T")
 # in the transaction that makes the change, so both are committed or neither.
 InTransaction = Callable[[aiosqlite.Connection], Awaitable[None]]
 
-# Package data (bot/store/migrations/), read through importlib.resources: an installed wheel finds
+# Package data (the top-level migrations/ package), read through importlib.resources: an installed wheel finds
 # them from any working directory, and nothing outside the package is needed at run time.
-MIGRATIONS_DIR: Traversable = files("bot.store") / "migrations"
+MIGRATIONS_DIR: Traversable = files("migrations")
 
 
 class MigrationError(Exception):

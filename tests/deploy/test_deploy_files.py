@@ -92,7 +92,15 @@ def test_the_build_context_is_an_allowlist_without_secrets_tests_or_caches() -> 
     lines = [ln.strip() for ln in (ROOT / ".dockerignore").read_text().splitlines() if ln.strip() and ln[0] != "#"]
     assert lines[0] == "*"
     allowed = {ln[1:].rstrip("/") for ln in lines if ln.startswith("!")}
-    assert allowed == {"pyproject.toml", "README.md", "requirements.lock", "requirements-build.lock", "bot", "cogs"}
+    assert allowed == {
+        "pyproject.toml",
+        "README.md",
+        "requirements.lock",
+        "requirements-build.lock",
+        "bot",
+        "cogs",
+        "migrations",
+    }
 
 
 def test_compose_runs_the_bot_with_a_named_volume_env_file_restart_policy_and_the_health_check() -> None:

@@ -32,7 +32,7 @@ def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subp
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """fitbet's wheel, built from a copy of the sources (nothing is written into the repository)."""
     src = tmp_path_factory.mktemp("src")
-    for name in ("bot", "cogs"):
+    for name in ("bot", "cogs", "migrations"):
         shutil.copytree(REPO_ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO_ROOT / name, src / name)
@@ -61,9 +61,14 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_wheel_ships_the_migrations_and_nothing_but_the_code(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     shipped = sorted(f.name for f in MIGRATIONS_DIR.iterdir() if f.name.endswith(".sql"))
-    assert sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("bot/store/migrations/")) == shipped
+    assert sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("migrations/") and n.endswith(".sql")) == shipped
     tops = {n.split("/", 1)[0] for n in names}
-    assert tops == {"bot", "cogs", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1] + ".dist-info"}
+    assert tops == {
+        "bot",
+        "cogs",
+        "migrations",
+        wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1] + ".dist-info",
+    }
 
 
 def test_the_installed_wheel_migrates_and_checks_health_from_another_working_directory(

@@ -112,9 +112,10 @@ async def test_no_migrations_found_is_an_error_and_the_database_stays_empty(tmp_
 
 
 def test_every_migration_ships_inside_the_package() -> None:
-    # Migrations are package data (bot/store/migrations/, read with importlib.resources). A file left
-    # in a top-level migrations/ folder (say, by a merge of an older branch) would never be applied.
+    # Migrations are package data (the top-level migrations/ package, read with importlib.resources).
+    # A file left anywhere else (say, by a merge of an older branch) would never be applied.
     root = Path(__file__).resolve().parents[2]
-    stray = sorted(p.name for p in (root / "migrations").glob("*.sql"))
-    assert stray == [], f"move these from migrations/ into bot/store/migrations/: {stray}"
-    assert Path(str(MIGRATIONS_DIR)) == root / "bot" / "store" / "migrations"
+    stray = sorted(str(p.relative_to(root)) for p in (root / "bot").rglob("*.sql"))
+    assert stray == [], f"move these into migrations/: {stray}"
+    assert (root / "migrations" / "__init__.py").exists()
+    assert Path(str(MIGRATIONS_DIR)) == root / "migrations"
