@@ -181,9 +181,9 @@ async def test_another_applications_sqlite_file_is_refused_and_left_byte_for_byt
 async def test_two_migrations_with_the_same_number_refuse_to_start_naming_both(tmp_path: Path) -> None:
     # A copy of the bot whose migrations folder holds a second 0002 (the process imports the copy:
     # `python -m` puts its working directory first on sys.path).
-    for name in ("bot", "cogs"):
+    for name in ("bot", "cogs", "migrations"):
         shutil.copytree(REPO_ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    (tmp_path / "bot" / "store" / "migrations" / "0002_also_two.sql").write_text("CREATE TABLE also_two (x INTEGER);\n")
+    (tmp_path / "migrations" / "0002_also_two.sql").write_text("CREATE TABLE also_two (x INTEGER);\n")
     path = tmp_path / "fitbet.db"
     line = await one_line_failure(tmp_path, {"DATABASE_PATH": str(path)}, 1)
     assert "0002_challenges.sql" in line and "0002_also_two.sql" in line
