@@ -307,14 +307,18 @@ def insert_log(
     note: str | None,
     proof: ProofRef | None,
     now: datetime,
+    interaction_id: int | None = None,
 ) -> LogRow:
     """Runs on the connection's thread (`Database.write`/`run`), inside the log's transaction."""
     logged_at = to_db(now)
     cur = conn.execute(
         "INSERT INTO logs (challenge_id, user_id, amount, entered_amount, entered_unit, note, logged_at,"
-        " proof_channel_id, proof_message_id, proof_filename) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (challenge_id, user_id, amount, entered_amount, entered_unit, note, logged_at, *proof_to_db(proof)),
-    )
+        " proof_channel_id, proof_message_id, proof_filename, interaction_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            challenge_id, user_id, amount, entered_amount, entered_unit, note, logged_at, *proof_to_db(proof),
+            interaction_id,
+        ),
+    )  # fmt: skip
     assert cur.lastrowid is not None
     return LogRow(
         cur.lastrowid, challenge_id, user_id, amount, entered_amount, entered_unit, note, None,
@@ -447,18 +451,36 @@ async def last_log(conn: aiosqlite.Connection, challenge_id: int, user_id: int) 
 
 
 async def strike_log(
-    conn: aiosqlite.Connection, log: LogRow, actor_id: int, action: str, reason: str | None, now: datetime
+    conn: aiosqlite.Connection,
+    log: LogRow,
+    actor_id: int,
+    action: str,
+    reason: str | None,
+    now: datetime,
+    interaction_id: int | None = None,
 ) -> bool:
     """Take a log out of the count, keeping it and a correction record."""
     cur = await conn.execute("UPDATE logs SET struck_at = ? WHERE id = ? AND struck_at IS NULL", (to_db(now), log.id))
     if cur.rowcount != 1:
         return False
     await conn.execute(
-        "INSERT INTO log_corrections (log_id, actor_id, action, old_amount, new_amount, reason, at)"
-        " VALUES (?, ?, ?, ?, NULL, ?, ?)",
-        (log.id, actor_id, action, log.amount, reason, to_db(now)),
+        "INSERT INTO log_corrections (log_id, actor_id, action, old_amount, new_amount, reason, at, interaction_id)"
+        " VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
+        (log.id, actor_id, action, log.amount, reason, to_db(now), interaction_id),
     )
     return True
+
+
+def log_of_interaction(conn: sqlite3.Connection, interaction_id: int) -> int | None:
+    """The log an interaction already stored, if any (on the connection's thread, in the log's transaction)."""
+    row = conn.execute("SELECT id FROM logs WHERE interaction_id = ?", (interaction_id,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+async def correction_of_interaction(conn: aiosqlite.Connection, interaction_id: int) -> bool:
+    """Whether an interaction already undid or corrected a log."""
+    row = await fetchone(conn, "SELECT 1 FROM log_corrections WHERE interaction_id = ?", (interaction_id,))
+    return row is not None
 
 
 async def first_log_at(db: Database | aiosqlite.Connection, challenge_id: int, user_id: int) -> datetime | None:
