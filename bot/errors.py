@@ -17,3 +17,12 @@ class NotFound(UserError):
 
 class NotAllowed(UserError):
     """The member may not do this (not theirs, not an admin, ...)."""
+
+
+class RepeatedInteraction(Exception):
+    """The same Discord interaction delivered again, after it was already handled: nothing is done
+    twice, and nothing is answered (the first delivery answers)."""
+
+    def __init__(self, interaction_id: int) -> None:
+        super().__init__(f"interaction {interaction_id} was already handled")
+        self.interaction_id = interaction_id

@@ -13,6 +13,12 @@ import aiosqlite
 
 from bot import faults
 from bot.domain import challenges as rules_mod
+from bot.domain.activity import (
+    ActivitySummary,
+    check_activity_time,
+    check_distance_activity,
+    reconcile_distance,
+)
 from bot.domain.bets import LockTrigger, lock_trigger
 from bot.domain.challenges import ChallengeRules, ChallengeStatus, LogEntry, Mode, Standings
 from bot.domain.proof import ProofRef
@@ -22,11 +28,12 @@ from bot.domain.units import (
     Unit,
     base_for,
     check_log_amount,
+    from_base,
     parse_amount,
     parse_unit,
     to_base,
 )
-from bot.errors import NotAllowed, NotFound, UserError
+from bot.errors import NotAllowed, NotFound, RepeatedInteraction, UserError
 from bot.services.context import Services
 from bot.store import announcements, timers
 from bot.store import challenges as store
@@ -280,15 +287,33 @@ def _check_open(row: ChallengeRow, action: str) -> None:
         raise UserError(f"Challenge #{row.no} is over; you can't {action} it any more.")
 
 
-async def join(svc: Services, guild_id: int, no: int | None, user_id: int) -> ChallengeView:
-    row = await resolve(svc, guild_id, no)
+def _check_joinable(row: ChallengeRow, now: datetime) -> None:
     _check_open(row, "join")
-    now = svc.now()
     rules = rules_of(row)
     if now >= rules.ends_at:
         raise UserError(f"Challenge #{row.no} has ended; you can't join it any more.")
     if rules.attempt is not None and rules.latest_start is not None and now > rules.latest_start:
         raise UserError(f"The latest start for challenge #{row.no} has passed, so joining now is too late.")
+
+
+async def join_refusal(svc: Services, row: ChallengeRow, user_id: int) -> str | None:
+    """Why the member can't join the challenge now, or None when they can (nothing is written)."""
+    try:
+        _check_joinable(row, svc.now())
+    except UserError as exc:
+        return exc.message
+    people = await store.participants(svc.db, row.id)
+    if any(p.user_id == user_id for p in people):
+        return f"You're already in challenge #{row.no}."
+    if len(people) >= MAX_PARTICIPANTS:
+        return f"Challenge #{row.no} is full ({MAX_PARTICIPANTS} participants)."
+    return None
+
+
+async def join(svc: Services, guild_id: int, no: int | None, user_id: int) -> ChallengeView:
+    row = await resolve(svc, guild_id, no)
+    now = svc.now()
+    _check_joinable(row, now)
     async with svc.db.transaction() as conn:
         people = await store.participants(conn, row.id)
         if any(p.user_id == user_id for p in people):
@@ -337,13 +362,21 @@ async def log(
     guild_id: int,
     no: int | None,
     user_id: int,
-    amount: str,
+    amount: str | None,
     unit: str | None = None,
     note: str | None = None,
     proof: ProofRef | None = None,
+    *,
+    interaction_id: int | None = None,
+    activity: ActivitySummary | None = None,
 ) -> LogResult:
+    """Log for oneself. `interaction_id` makes it exactly once: a repeated delivery of the same interaction
+    raises RepeatedInteraction and stores nothing. With `activity` (a GPX or FIT file) the amount is the
+    file's distance; a typed amount must agree with it."""
     now = svc.now()
     settings = await svc.guild_settings(guild_id)
+    if amount is None and activity is None:
+        raise UserError("Enter how much you did, e.g. 500 or 2.5 — or attach the run's GPX or FIT file.")
 
     def accept(conn: sqlite3.Connection, *, hooks_follow: bool = False) -> _Accepted:
         # Runs whole on the database thread, in the log's transaction: find the challenge, read it as it
@@ -357,9 +390,18 @@ async def log(
         state = found[0] if no is not None else _only_open(found)
         row = state.challenge
         rules = rules_of(row)
+        if interaction_id is not None and store.log_of_interaction(conn, interaction_id) is not None:
+            raise RepeatedInteraction(interaction_id)
         entered_unit = parse_unit(unit) if unit else rules.unit
-        entered = parse_amount(amount, entered_unit)
-        base = base_for(entered, entered_unit, rules.unit)
+        typed = None if amount is None else base_for(parse_amount(amount, entered_unit), entered_unit, rules.unit)
+        if activity is not None:
+            check_distance_activity(rules.unit, "challenge")
+            check_activity_time(activity, rules.starts_at, now, f"challenge #{row.no} started")
+            base = reconcile_distance(typed, activity, rules.unit)
+            entered, entered_unit = from_base(base, rules.unit), rules.unit
+        else:
+            assert typed is not None and amount is not None
+            base, entered = typed, parse_amount(amount, entered_unit)
         check_log_amount(base, rules.unit)
         clean = _clean_note(note)
         is_participant = state.participant_rowid is not None
@@ -367,7 +409,7 @@ async def log(
         if _starts_something(rules, row, state) and not hooks_follow:
             raise _NeedsHooks
         entry = store.insert_log(
-            conn, row.id, user_id, base, _decimal_text(entered), entered_unit.symbol, clean, proof, now
+            conn, row.id, user_id, base, _decimal_text(entered), entered_unit.symbol, clean, proof, now, interaction_id
         )
         progress = rules_mod.progress_after_log(
             rules,
@@ -450,7 +492,10 @@ def _decimal_text(value: Decimal) -> str:
     return text
 
 
-async def undo(svc: Services, guild_id: int, no: int | None, user_id: int) -> tuple[LogRow, ChallengeView]:
+async def undo(
+    svc: Services, guild_id: int, no: int | None, user_id: int, *, interaction_id: int | None = None
+) -> tuple[LogRow, ChallengeView]:
+    """Undo one's last log; with `interaction_id`, a repeated delivery raises RepeatedInteraction."""
     row = await resolve_for_member(svc, guild_id, no, user_id)
     if row.status != "active":
         raise UserError(f"Challenge #{row.no} isn't running, so its logs can't be undone.")
@@ -458,6 +503,8 @@ async def undo(svc: Services, guild_id: int, no: int | None, user_id: int) -> tu
     if now >= row.ends_at:
         raise UserError(f"Challenge #{row.no} has ended; its logs can't be undone any more.")
     async with svc.db.transaction() as conn:
+        if interaction_id is not None and await store.correction_of_interaction(conn, interaction_id):
+            raise RepeatedInteraction(interaction_id)
         me = next((p for p in await store.participants(conn, row.id) if p.user_id == user_id), None)
         if me is not None and me.result is not None:
             raise UserError(
@@ -467,7 +514,7 @@ async def undo(svc: Services, guild_id: int, no: int | None, user_id: int) -> tu
         last = await store.last_log(conn, row.id, user_id)
         if last is None:
             raise UserError(f"You have no log to undo in challenge #{row.no}.")
-        await store.strike_log(conn, last, user_id, "undo", None, now)
+        await store.strike_log(conn, last, user_id, "undo", None, now, interaction_id)
     return last, await view(svc, row, now=now)
 
 

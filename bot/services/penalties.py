@@ -8,6 +8,13 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain import penalties as rules
+from bot.domain.activity import (
+    ActivitySummary,
+    check_activity_time,
+    check_distance_activity,
+    reconcile_distance,
+    reconcile_time,
+)
 from bot.domain.penalties import PenaltyStatus, Submission
 from bot.domain.proof import ProofRef
 from bot.domain.text import optional_text
@@ -140,17 +147,32 @@ async def submit(
     guild_id: int,
     no: int | None,
     actor_id: int,
-    amount: str,
-    duration: str,
+    amount: str | None,
+    duration: str | None,
     proof: ProofRef | None = None,
     unit: str | None = None,
+    *,
+    activity: ActivitySummary | None = None,
 ) -> SubmitResult:
+    """Submit a penalty as done. With `activity` (a GPX or FIT file) the distance and the time are the
+    file's and need not be typed; typed ones must agree with it."""
     row = await resolve(svc, guild_id, no)
     rules.check_submit(PenaltyStatus(row.status), row.debtor_id, actor_id)
     stake_unit = parse_unit(row.unit)
     entered_unit = parse_unit(unit) if unit else stake_unit
-    done = base_for(parse_amount(amount, entered_unit), entered_unit, stake_unit, "penalty")
-    elapsed = parse_clock_duration(duration)
+    typed = None if amount is None else base_for(parse_amount(amount, entered_unit), entered_unit, stake_unit, "penalty")
+    typed_time = None if duration is None else parse_clock_duration(duration)
+    if activity is not None:
+        check_distance_activity(stake_unit, "penalty")
+        check_activity_time(activity, row.assigned_at, svc.now(), f"you owed penalty #{row.no}")
+        done = reconcile_distance(typed, activity, stake_unit)
+        elapsed = reconcile_time(typed_time, activity)
+    elif typed is None or typed_time is None:
+        raise UserError(
+            "Enter how much you did and how long it took (e.g. 5 and 55:00), or attach the run's GPX or FIT file."
+        )
+    else:
+        done, elapsed = typed, typed_time
     submission = rules.build_submission(stake_unit, done, elapsed, row.amount)
     if not submission.meets_stake:
         raise UserError(
