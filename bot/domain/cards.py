@@ -15,7 +15,8 @@ from bot.domain.units import KM, MI, MIN, Kind, Unit, format_amount, from_base, 
 # (the triples, the share of the target the middle button may be at most, the triple without a target)
 _COUNT = ((1, 2, 5), (5, 10, 20), (10, 25, 50), (25, 50, 100), (50, 100, 250), (100, 250, 500), (250, 500, 1000),
           (500, 1000, 2500), (1000, 2500, 5000))  # fmt: skip
-_DISTANCE = ((Decimal("0.1"), Decimal("0.2"), Decimal("0.5")), (Decimal("0.5"), 1, 2), (1, 2, 5), (1, 5, 10), (5, 10, 20))
+_TENTH, _FIFTH, _HALF = Decimal("0.1"), Decimal("0.2"), Decimal("0.5")
+_DISTANCE = ((_TENTH, _FIFTH, _HALF), (_HALF, 1, 2), (1, 2, 5), (1, 5, 10), (5, 10, 20))
 _DURATION = ((1, 2, 5), (1, 5, 10), (5, 10, 15), (5, 15, 30), (15, 30, 60))
 _RULES: dict[Kind, tuple[tuple[tuple[Decimal | int, ...], ...], Decimal, int]] = {
     Kind.COUNT: (_COUNT, Decimal("0.025"), 2),

@@ -37,9 +37,7 @@ def summary(
     elapsed: timedelta = timedelta(minutes=55, seconds=10),
     moving: timedelta | None = None,
 ) -> ActivitySummary:
-    return ActivitySummary(
-        "run.gpx", ActivityKind.GPX, distance_mm, elapsed, moving or elapsed, START, START + elapsed
-    )
+    return ActivitySummary("run.gpx", ActivityKind.GPX, distance_mm, elapsed, moving or elapsed, START, START + elapsed)
 
 
 # --------------------------------------------------------------------------- reading GPX

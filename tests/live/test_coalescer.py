@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -104,7 +105,7 @@ async def test_each_card_is_refreshed_at_most_once_per_interval_and_always_after
         assert runs, f"card {key} was changed {count} time(s) but never refreshed"
         assert runs[-1][2] == count, f"card {key}: the last refresh showed {runs[-1][2]} of {count} changes"
         assert len(runs) <= count
-        for (_, end, _), (start, _, _) in zip(runs, runs[1:], strict=False):
+        for (_, end, _), (start, _, _) in itertools.pairwise(runs):
             assert start >= end + interval - 1e-9, f"card {key} refreshed {start - end:.2f}s after the last one"
 
 
@@ -144,7 +145,9 @@ async def test_edits_in_one_channel_stay_within_its_budget_however_many_cards(
         assert recorder.runs[key][-1][2] == count  # still: the last state shown
 
 
-async def test_a_failing_refresh_is_logged_and_the_next_change_refreshes_again(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_failing_refresh_is_logged_and_the_next_change_refreshes_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     vt = VirtualTime()
     calls: list[int] = []
 
