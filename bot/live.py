@@ -49,7 +49,7 @@ class ChannelBudget:
             if len(uses) < self.limit:
                 uses.append(now)
                 return
-            await self._sleep(uses[0] + self.per - now)
+            await self._sleep(max(uses[0] + self.per - now, 0.001))  # never 0: time must move on
 
 
 @dataclass
