@@ -39,6 +39,7 @@ EXTENSIONS = (
     "cogs.records",
     "cogs.bet",
     "cogs.penalty",
+    "cogs.card",
 )
 
 Announcer = Callable[[AnnouncementRow], Awaitable[Outgoing | None]]
@@ -57,6 +58,7 @@ class FitbetBot(commands.Bot):
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self._announcers: dict[str, Announcer] = {}
+        self._after_post: list[Callable[[AnnouncementRow], None]] = []
         self._channel_locks: dict[int, asyncio.Lock] = {}  # one outbox queue per channel
         self._svc: Services | None = None
         self._db: Database | None = None
@@ -156,6 +158,17 @@ class FitbetBot(commands.Bot):
         """Register how to render one kind of queued announcement."""
         self._announcers[kind] = render
 
+    def after_post(self, listener: Callable[[AnnouncementRow], None]) -> None:
+        """Told of each announcement once it is handled (posted or not): e.g. a live card shows it."""
+        self._after_post.append(listener)
+
+    def _handled(self, row: AnnouncementRow) -> None:
+        for listener in self._after_post:
+            try:
+                listener(row)
+            except Exception:
+                log.exception("after-post listener failed for announcement %s", row.id)
+
     async def post_announcements(self) -> int:
         """Post every queued announcement once: oldest first in each channel, the channels side by side.
 
@@ -186,6 +199,7 @@ class FitbetBot(commands.Bot):
             message = await render(row)
             if message is None:
                 await announcements.mark_posted(self.svc.db, row.id, None, self.clock.now())
+                self._handled(row)
                 return False
             channel = self.get_partial_messageable(row.channel_id, guild_id=row.guild_id)
             if row.attempted_at is not None:
@@ -193,6 +207,7 @@ class FitbetBot(commands.Bot):
                 earlier = await self._find_posted(channel, message)
                 if earlier is not None:
                     await announcements.mark_posted(self.svc.db, row.id, earlier, self.clock.now())
+                    self._handled(row)
                     return False
             await announcements.mark_attempted(self.svc.db, row.id, self.clock.now())
             faults.point("post:before_send")
@@ -200,6 +215,7 @@ class FitbetBot(commands.Bot):
             faults.point("post:after_send")
             await announcements.mark_posted(self.svc.db, row.id, None if sent is None else sent.id, self.clock.now())
             faults.point("post:after_mark")
+            self._handled(row)
             return sent is not None
         except discord.HTTPException:
             log.exception("could not post announcement %s (%s:%s)", row.id, row.kind, row.ref_id)

@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     heartbeat_max_age_seconds: float = Field(
         default=120, ge=4, le=3600, description="`python -m bot health` fails when the heartbeat is older than this."
     )
+    card_edit_seconds: float = Field(
+        default=3, ge=0.01, le=600, description="Live cards: at least this long between two edits of one card."
+    )
+    card_channel_edits: int = Field(
+        default=4, ge=1, le=50, description="Live cards: at most this many card edits per window in one channel."
+    )
+    card_channel_window_seconds: float = Field(
+        default=5, ge=0.01, le=600, description="Live cards: the window of CARD_CHANNEL_EDITS."
+    )
     test_crash_at: str | None = Field(default=None, description="Reliability tests only: see bot/faults.py.")
 
     @property

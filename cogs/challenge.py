@@ -20,6 +20,7 @@ from bot.services import challenges as service
 from bot.services import names as member_names
 from bot.store import challenges as store
 from bot.store.announcements import AnnouncementRow
+from cogs import card
 from cogs.common import caller_is_admin, fitbet, guild_id, reply, services
 from cogs.paginator import send_pages
 from cogs.proof import ProofAnswer
@@ -108,7 +109,7 @@ class ChallengeCommands(
             latest_start=latest_start,
             join=join,
         )
-        await reply(interaction, render.created(view))
+        await card.reply_with_card(interaction, view.row.id)  # the public reply is the challenge's live card
         await fitbet(interaction).post_announcements()
 
     @app_commands.command(name="join", description="Join a challenge.")
@@ -117,6 +118,7 @@ class ChallengeCommands(
     async def join(self, interaction: discord.Interaction[Any], challenge: ChallengeNo) -> None:
         view = await service.join(services(interaction), guild_id(interaction), challenge, interaction.user.id)
         await reply(interaction, render.joined(view, interaction.user.id))
+        card.touch(fitbet(interaction), view.row.id)
 
     @app_commands.command(name="leave", description="Leave a challenge (your logs stay on record but stop counting).")
     @app_commands.describe(challenge="Which challenge (default: your only one)")
@@ -125,6 +127,7 @@ class ChallengeCommands(
         view = await service.leave(services(interaction), guild_id(interaction), challenge, interaction.user.id)
         await reply(interaction, render.left(view), ephemeral=True)
         await fitbet(interaction).post_announcements()  # open bets on the member were called off
+        card.touch(fitbet(interaction), view.row.id)
 
     @app_commands.command(name="log", description="Log progress for yourself, e.g. 500 reps or 2.5 km.")
     @app_commands.describe(
@@ -156,8 +159,10 @@ class ChallengeCommands(
                 unit,
                 note,
                 answer.ref,
+                interaction_id=interaction.id,
             )
         await answer.send(render.logged(result, interaction.user.id, answer.photo))
+        card.touch(fitbet(interaction), result.challenge.id)
         await fitbet(interaction).post_announcements()
 
     @app_commands.command(name="undo", description="Undo your last log (kept on record).")
@@ -166,6 +171,7 @@ class ChallengeCommands(
     async def undo(self, interaction: discord.Interaction[Any], challenge: ChallengeNo | None = None) -> None:
         undone, view = await service.undo(services(interaction), guild_id(interaction), challenge, interaction.user.id)
         await reply(interaction, render.undone(view, undone.amount, interaction.user.id), ephemeral=True)
+        card.touch(fitbet(interaction), view.row.id)
 
     @app_commands.command(name="status", description="Progress bars, pace and time left.")
     @app_commands.describe(challenge="Which challenge (default: yours)")
@@ -173,6 +179,8 @@ class ChallengeCommands(
     async def status(self, interaction: discord.Interaction[Any], challenge: ChallengeNo | None = None) -> None:
         view = await service.status(services(interaction), guild_id(interaction), challenge, interaction.user.id)
         await reply(interaction, Outgoing(embeds=[render.challenge_embed(view)]))
+        if view.row.status in ("scheduled", "active"):
+            card.touch(fitbet(interaction), view.row.id)  # its card is posted again if it was deleted
 
     @app_commands.command(name="list", description="Active and upcoming challenges in this server.")
     async def list(self, interaction: discord.Interaction[Any]) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.errors import NotAllowed, UserError
+from bot.errors import NotAllowed, RepeatedInteraction, UserError
 from bot.render.commands import CommandMentions
 from bot.render.message import Outgoing
 
@@ -92,6 +92,9 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
         if isinstance(original, UserError):
             break
         original = original.__cause__
+    if isinstance(original, RepeatedInteraction):
+        log.info("interaction %s was delivered again; it was handled already and is not answered twice", interaction.id)
+        return
     if isinstance(original, UserError):
         text = original.message
     elif isinstance(original, discord.app_commands.CheckFailure):

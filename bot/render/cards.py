@@ -13,7 +13,8 @@ from bot.render.limits import CONTENT_MAX, FIELD_VALUE_MAX, chunk_lines, truncat
 from bot.render.message import Outgoing
 from bot.services.bets import BetView
 from bot.services.cards import CardView
-from bot.services.challenges import LogResult
+from bot.services.challenges import ChallengeView, LogResult
+from bot.store.challenges import LogRow
 
 FINISHED_COLOUR = discord.Colour.green()
 CANCELLED_COLOUR = discord.Colour.dark_grey()
@@ -30,11 +31,11 @@ def card_message(card: CardView) -> Outgoing:
     row = view.row
     status = row.status
     if status == "finished":
-        content = f"🏆 Challenge #{row.no} **{view.title}** is over."
+        content = f"🏁 Final standings of challenge #{row.no} **{view.title}**."
         embed = challenge_embed(view, heading=f"Result — {name(view)}")
         embed.colour = FINISHED_COLOUR
     elif status == "cancelled":
-        content = f"🚫 Challenge #{row.no} **{view.title}** was cancelled."
+        content = f"🚫 Cancelled: challenge #{row.no} **{view.title}**."
         embed = challenge_embed(view)
         embed.colour = CANCELLED_COLOUR
     else:
@@ -99,3 +100,13 @@ def tapped(result: LogResult) -> str:
     if result.log.note:
         text += f"\n> {result.log.note}"
     return truncate(text, CONTENT_MAX)
+
+
+def undone(log: LogRow, view: ChallengeView, user_id: int) -> str:
+    """The ephemeral answer to "Undo my last"."""
+    unit = view.rules.unit
+    mine = view.standings.row(user_id)
+    total = format_amount(mine.total if mine else 0, unit)
+    return truncate(
+        f"↩️ Undid your log of {format_amount(log.amount, unit)} in **{view.title}**. You're at {total}.", CONTENT_MAX
+    )

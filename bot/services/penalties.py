@@ -160,7 +160,9 @@ async def submit(
     rules.check_submit(PenaltyStatus(row.status), row.debtor_id, actor_id)
     stake_unit = parse_unit(row.unit)
     entered_unit = parse_unit(unit) if unit else stake_unit
-    typed = None if amount is None else base_for(parse_amount(amount, entered_unit), entered_unit, stake_unit, "penalty")
+    typed = None
+    if amount is not None:
+        typed = base_for(parse_amount(amount, entered_unit), entered_unit, stake_unit, "penalty")
     typed_time = None if duration is None else parse_clock_duration(duration)
     if activity is not None:
         check_distance_activity(stake_unit, "penalty")

@@ -47,6 +47,7 @@ BOT_TASK_PREFIXES: tuple[str, ...] = (
     "discord-ui-modal-dispatch",
     "discord-ui-dynamic-item",
     "fitbet-catch-up",
+    "fitbet-card",
 )
 
 
@@ -177,6 +178,9 @@ class BotHandle:
             "default_timezone": "UTC",
             "log_level": "INFO",
             "chart_processes": 0,  # in-process bots draw in a thread; `python -m bot` tests use the workers
+            # Live cards on a short real-time leash, so settling (which waits for card edits) stays quick.
+            "card_edit_seconds": 0.05,
+            "card_channel_window_seconds": 0.5,
         }
         values.update(self.settings_overrides)
         return load_settings(require_token=True, **values)
