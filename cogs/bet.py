@@ -20,6 +20,7 @@ from bot.services.bets import BetView, OpponentInfo
 from bot.store import announcements
 from bot.store import bets as store
 from bot.store.announcements import AnnouncementRow
+from cogs import card
 from cogs.challenge import unit_autocomplete
 from cogs.common import fitbet, guild_id, reply, reply_text, report_error, services
 from cogs.paginator import send_pages
@@ -80,6 +81,7 @@ class BetButton(
             row = await service.resolve_id(svc, interaction.guild_id, self.bet_id)
             view = await service.respond(svc, row, interaction.user.id, accept=self.action == "accept")
             await interaction.response.edit_message(embeds=[render.bet_embed(view)], view=bet_buttons(view))
+            _touch_card(fitbet(interaction), view)
             await interaction.followup.send(_answer_text(view, self.action == "accept"), ephemeral=True)
         except Exception as exc:
             await report_error(interaction, exc)
@@ -158,6 +160,7 @@ def _answer_text(view: BetView, accepted: bool) -> str:
 
 async def refresh_bet_message(bot: FitbetBot, view: BetView) -> None:
     """Bring the bet message up to date (state, buttons); best effort, the database is the record."""
+    _touch_card(bot, view)
     row = view.row
     if row.message_channel_id is None or row.message_id is None:
         return
@@ -168,6 +171,12 @@ async def refresh_bet_message(bot: FitbetBot, view: BetView) -> None:
         log.warning("could not update the message of bet %s", row.id, exc_info=True)
     if row.is_manual and view.status is not BetStatus.LOCKED:
         await _close_vote_message(bot, view)
+
+
+def _touch_card(bot: FitbetBot, view: BetView) -> None:
+    """The challenge's live card lists its bets."""
+    if view.row.challenge_id is not None:
+        card.touch(bot, view.row.challenge_id)
 
 
 async def _close_vote_message(bot: FitbetBot, view: BetView) -> None:
@@ -287,6 +296,7 @@ class BetCommands(app_commands.Group, name="bet", description="Bets on challenge
         message = render.created(view)
         message.view = bet_buttons(view)
         await reply(interaction, message)
+        _touch_card(fitbet(interaction), view)
         sent = await interaction.original_response()
         await service.attach_message(svc, view.row.id, sent.channel.id, sent.id)
 

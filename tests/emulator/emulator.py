@@ -417,6 +417,13 @@ class DiscordEmulator:
             intent=INTENT_GUILD_MEMBERS,
         )
 
+    def delete_message(self, message: Message | int) -> None:
+        """Someone (its author or a moderator) deletes a message: later fetches and edits get 404."""
+        target = message if isinstance(message, Message) else self._messages[message]
+        if target.deleted:
+            raise DriverError(f"message {target.id} is already deleted")
+        self._delete(target)
+
     def post_message(self, member: Member, channel: Channel | None = None, content: str = "") -> Message:
         """A member writes a plain message (MESSAGE_CREATE reaches bots with the GUILD_MESSAGES
         intent; the content only with MESSAGE_CONTENT or when the bot is mentioned)."""
