@@ -95,7 +95,7 @@ async def test_a_file_logs_its_distance_and_a_typed_amount_must_agree(svc: Servi
     clock(svc).advance(timedelta(hours=2))
     result = await service.log(svc, view.row.guild_id, 1, SAM, None, activity=run_file())
     assert (result.log.amount, result.log.entered_amount, result.log.entered_unit) == (5_020_000, "5.02", "km")
-    with pytest.raises(UserError, match="You typed 4 km, but run.gpx says 5.02 km"):
+    with pytest.raises(UserError, match=r"You typed 4 km, but run\.gpx says 5\.02 km"):
         await service.log(svc, view.row.guild_id, 1, SAM, "4", activity=run_file())
     with pytest.raises(UserError, match="recorded before challenge #1 started"):
         await service.log(svc, view.row.guild_id, 1, SAM, None, activity=run_file(start_minutes=-60))
