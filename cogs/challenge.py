@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.domain import challenges as rules_mod
 from bot.domain.units import unit_choices
 from bot.render import challenges as render
+from bot.render.activity import with_activity
 from bot.render.chart import Member, ProgressChart
 from bot.render.limits import CHOICE_NAME_MAX, truncate
 from bot.render.message import Outgoing
@@ -131,10 +132,10 @@ class ChallengeCommands(
 
     @app_commands.command(name="log", description="Log progress for yourself, e.g. 500 reps or 2.5 km.")
     @app_commands.describe(
-        amount="How much you did, e.g. 500 or 2.5",
+        amount="How much you did, e.g. 500 or 2.5 (a GPX or FIT file as proof says it for you)",
         unit="Unit if different from the challenge's (km ↔ mi ↔ m, min ↔ s ↔ h)",
         note="A short note",
-        proof="A photo or screenshot as proof",
+        proof="A photo or screenshot as proof, or your run's GPX or FIT file",
         challenge="Which challenge (default: your only one)",
     )
     @app_commands.autocomplete(challenge=challenge_autocomplete)
@@ -142,7 +143,7 @@ class ChallengeCommands(
     async def log(
         self,
         interaction: discord.Interaction[Any],
-        amount: app_commands.Range[str, 1, 30],
+        amount: app_commands.Range[str, 1, 30] | None = None,
         unit: app_commands.Range[str, 1, 20] | None = None,
         note: app_commands.Range[str, 1, 200] | None = None,
         proof: discord.Attachment | None = None,
@@ -160,8 +161,14 @@ class ChallengeCommands(
                 note,
                 answer.ref,
                 interaction_id=interaction.id,
+                activity=answer.activity,
             )
-        await answer.send(render.logged(result, interaction.user.id, answer.photo))
+        if answer.activity is not None and answer.photo is not None:
+            plain = render.logged(result, interaction.user.id)
+            message = with_activity(plain, answer.activity, result.rules.unit, answer.photo, answer.picture)
+        else:
+            message = render.logged(result, interaction.user.id, answer.photo)
+        await answer.send(message)
         card.touch(fitbet(interaction), result.challenge.id)
         await fitbet(interaction).post_announcements()
 

@@ -15,6 +15,7 @@ from bot.domain import penalties as rules
 from bot.domain.text import optional_text
 from bot.domain.units import parse_unit
 from bot.render import penalties as render
+from bot.render.activity import submission_with_activity
 from bot.render.limits import CHOICE_NAME_MAX, CONTENT_MAX, truncate
 from bot.render.message import Outgoing
 from bot.services import penalties as service
@@ -153,10 +154,10 @@ class PenaltyCommands(app_commands.Group, name="penalty", description="Penalties
     @app_commands.command(name="submit", description="Done your penalty? Submit what you did and how long it took.")
     @app_commands.describe(
         penalty="Which penalty",
-        amount="How much you did, e.g. 5",
-        duration="How long it took: 55:00, 1:02:03 or 55m",
+        amount="How much you did, e.g. 5 (a GPX or FIT file as proof says it for you)",
+        duration="How long it took: 55:00, 1:02:03 or 55m (or from the GPX or FIT file)",
         unit="If different from the penalty's unit (km ↔ mi)",
-        proof="A screenshot or photo",
+        proof="A screenshot or photo, or your run's GPX or FIT file",
     )
     @app_commands.autocomplete(penalty=open_penalty_autocomplete)
     @app_commands.autocomplete(unit=unit_autocomplete)
@@ -164,8 +165,8 @@ class PenaltyCommands(app_commands.Group, name="penalty", description="Penalties
         self,
         interaction: discord.Interaction[Any],
         penalty: PenaltyNo,
-        amount: app_commands.Range[str, 1, 30],
-        duration: app_commands.Range[str, 1, 30],
+        amount: app_commands.Range[str, 1, 30] | None = None,
+        duration: app_commands.Range[str, 1, 30] | None = None,
         unit: app_commands.Range[str, 1, 20] | None = None,
         proof: discord.Attachment | None = None,
     ) -> None:
@@ -180,8 +181,16 @@ class PenaltyCommands(app_commands.Group, name="penalty", description="Penalties
                 duration,
                 answer.ref,
                 unit,
+                activity=answer.activity,
             )
-        if answer.ref is not None and answer.photo is not None:
+        if answer.activity is not None and answer.photo is not None:
+            stake_unit = parse_unit(result.view.row.unit)
+            await answer.send(
+                submission_with_activity(
+                    result.view, result.submission, answer.activity, stake_unit, answer.photo, answer.picture
+                )
+            )
+        elif answer.ref is not None and answer.photo is not None:
             await answer.send(render.submission_with_proof(result.view, result.submission, answer.ref, answer.photo))
         else:
             await answer.send(render.submission_reply(result.view, result.submission), ephemeral=True)

@@ -26,17 +26,19 @@ import multiprocessing.connection
 import os
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from bot.domain.challenges import ChallengeRules, Mode
 from bot.domain.units import Unit, format_amount, from_base
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # ---------------------------------------------------------------------------------------------
 # What the bot knows about a finished challenge
@@ -614,6 +616,19 @@ class ChartRenderer:
         except Exception:
             log.exception("could not draw the chart of %r; the result goes out without it", chart.title)
             return None
+
+    async def call(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """`fn(*args)` in a worker process (in a thread without workers); what it raises propagates.
+
+        For other CPU work that must stay off the event loop: reading an activity file, drawing its picture.
+        """
+        if self._pool is not None:
+            try:
+                return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+            except BrokenProcessPool:
+                log.exception("a chart worker process died; working in a thread from now on")
+                self.close()
+        return await asyncio.to_thread(fn, *args)
 
     def close(self) -> None:
         pool, self._pool = self._pool, None

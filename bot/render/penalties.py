@@ -7,6 +7,7 @@ import discord
 from bot.domain.penalties import PenaltyStatus, Submission
 from bot.domain.proof import ProofRef
 from bot.domain.timeparse import ts
+from bot.render.activity import proof_label
 from bot.render.bets import mentions
 from bot.render.limits import CONTENT_MAX, paged_embeds, truncate
 from bot.render.message import Outgoing
@@ -79,7 +80,7 @@ def submitted(
         f"{mentions(row.creditors)} — verify it or reject it below (an admin can too).",
     ]
     if proof is not None:
-        lines.append(f"Proof: {proof_link(row.guild_id, proof, '📷 see the photo')}")
+        lines.append(f"Proof: {proof_link(row.guild_id, proof, proof_label(proof.filename))}")
     elif legacy_proof_url:
         lines.append(f"Proof: {legacy_proof_url}")
     return Outgoing(content=truncate("\n".join(lines), CONTENT_MAX), ping=list(row.creditors))
