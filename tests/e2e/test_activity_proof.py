@@ -65,7 +65,8 @@ async def test_a_gpx_file_proves_a_penalty_run_without_typing_anything(
     assert (row["sub_proof_message_id"], row["sub_proof_filename"]) == (reply.id, "run.gpx")
     [ask] = posts(emulator, guild, "verify it or reject it")
     assert "5.02 km in 55 min 10 s · 10:59 min/km" in ask.content
-    assert f"[📍 see the run's file](https://discord.com/channels/{guild.id}/{reply.channel_id}/{reply.id})" in ask.content
+    link = f"https://discord.com/channels/{guild.id}/{reply.channel_id}/{reply.id}"
+    assert f"[📍 see the run's file]({link})" in ask.content
     await emulator.click(sam, ask, label="Verify")  # the file is evidence; the winner decides
     assert (await penalty_row(bot_handle, guild))["status"] == "verified"
 
@@ -104,7 +105,8 @@ async def test_a_run_recorded_before_the_penalty_was_owed_is_refused(
 ) -> None:
     _sam, ana, now = await owed_penalty(emulator, guild, bot_handle)
     old = emulator.attachment("run.gpx", gpx(run_started(now, hours=48)))
-    await refused(emulator, bot_handle, ana, "penalty submit", "recorded before you owed penalty #1", penalty=1, proof=old)
+    expected = "recorded before you owed penalty #1"
+    await refused(emulator, bot_handle, ana, "penalty submit", expected, penalty=1, proof=old)
 
 
 def _text(emulator: DiscordEmulator, now: datetime) -> Any:
