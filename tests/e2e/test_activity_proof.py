@@ -8,6 +8,7 @@ and change nothing. The files are built by the tests themselves (tests/activity_
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -188,3 +189,28 @@ async def test_a_gpx_file_is_refused_for_a_challenge_that_counts_reps(
     bot_handle.clock.advance(timedelta(hours=3))
     run = emulator.attachment("run.gpx", gpx(run_started(bot_handle.clock.now())))
     await refused(emulator, bot_handle, alice, "challenge log", "counts reps", proof=run)
+
+
+async def test_the_file_is_read_and_drawn_off_the_event_loop(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cogs.proof
+    from bot.domain.activity_files import read_activity
+    from bot.render.activity_chart import draw_activity
+
+    loop_thread = threading.get_ident()
+    seen: list[str] = []
+
+    def reading(*args: Any) -> Any:
+        seen.append("read" if threading.get_ident() != loop_thread else "read on the loop")
+        return read_activity(*args)
+
+    def drawing(*args: Any) -> Any:
+        seen.append("draw" if threading.get_ident() != loop_thread else "draw on the loop")
+        return draw_activity(*args)
+
+    monkeypatch.setattr(cogs.proof, "read_activity", reading)
+    monkeypatch.setattr(cogs.proof, "draw_activity", drawing)
+    _sam, ana, now = await owed_penalty(emulator, guild, bot_handle)
+    await emulator.invoke(ana, "penalty submit", penalty=1, proof=emulator.attachment("run.gpx", gpx(run_started(now))))
+    assert seen == ["read", "draw"]
