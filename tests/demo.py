@@ -4,8 +4,10 @@
 
 Sam bets he can do 2,020 pushups in under 7 hours; Ana and Ben bet he can't. All with default
 options: his 7 hours start at his first log, so the bet is made and accepted first and locks when
-he starts. He makes it, so both owe a 5 km backwards run; each runs it in 55:00 and Sam verifies. No network, no token:
-the bot talks to a local emulator and time is moved by hand.
+he starts. The challenge's live card follows him (he logs by command, by a tap and through the
+card's Log… form). He makes it, so both owe a 5 km backwards run; each runs it in 55:00 (Ana proves
+hers with her watch's GPX file) and Sam verifies. No network, no token: the bot talks to a local
+emulator and time is moved by hand.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import ManualClock
+from tests.activity_files import gpx, straight_run
 from tests.e2e.harness import BotHandle
 from tests.emulator import DiscordEmulator, Guild, InteractionResult, Member, Message
 
@@ -116,18 +119,31 @@ async def play(out: Any = sys.stdout) -> DiscordEmulator:
                     t.action(member, "presses Accept")
                     t.reply(await emulator.click(member, bet.message, label="Accept"))
                 clock.advance(timedelta(minutes=30))
-                for chunk in ("500", "600", "520", "400"):
+                card = emulator.messages(guild.default_channel, include_ephemeral=False)[0]
+                for chunk in ("500", "600", "420", "+100 reps", "Log… 400"):
+                    if chunk.startswith("+"):
+                        t.action(sam, f"taps {chunk} on the card")
+                        t.reply(await emulator.click(sam, card, label=chunk))
+                        continue
+                    if chunk.startswith("Log…"):
+                        t.action(sam, f"taps Log… on the card and enters {chunk.split()[1]}")
+                        opened = await emulator.click(sam, card, label="Log…")
+                        assert opened.modal is not None
+                        t.reply(await emulator.submit_modal(sam, opened.modal, {"amount": chunk.split()[1]}))
+                        continue
                     t.action(sam, f"/challenge log {chunk}")
                     t.reply(await emulator.invoke(sam, "challenge log", amount=chunk))
                     clock.advance(timedelta(minutes=70))
                 await handle.run_due()
                 t.channel()
-                for number, member in ((1, ana), (2, ben)):
-                    clock.advance(timedelta(days=1))
-                    t.action(member, f"/penalty submit #{number} 5 km in 55:00")
-                    t.reply(
-                        await emulator.invoke(member, "penalty submit", penalty=number, amount="5", duration="55:00")
-                    )
+                clock.advance(timedelta(days=1))
+                t.action(ana, "/penalty submit #1 with her watch's file backwards-5k.gpx (nothing typed)")
+                run = straight_run(clock.now() - timedelta(hours=2), 5000, timedelta(minutes=55))
+                gpx_file = emulator.attachment("backwards-5k.gpx", gpx(run, name="5 km backwards"))
+                t.reply(await emulator.invoke(ana, "penalty submit", penalty=1, proof=gpx_file))
+                clock.advance(timedelta(days=1))
+                t.action(ben, "/penalty submit #2 5 km in 55:00")
+                t.reply(await emulator.invoke(ben, "penalty submit", penalty=2, amount="5", duration="55:00"))
                 for message in emulator.messages(guild.default_channel, include_ephemeral=False):
                     if any(b.get("label") == "Verify" and not b.get("disabled") for b in message.buttons):
                         t.action(sam, "presses Verify")

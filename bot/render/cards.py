@@ -6,6 +6,7 @@ import discord
 
 from bot.domain.bets import BetStatus
 from bot.domain.challenges import Mode
+from bot.domain.timeparse import human_duration
 from bot.domain.units import format_amount
 from bot.render.bets import STATUS_TEXT, claim, lock_text, mentions
 from bot.render.challenges import challenge_embed, name
@@ -76,7 +77,10 @@ def _result_lines(card: CardView) -> list[str]:
 
 def _bet_line(bet: BetView) -> str:
     status = bet.status
-    against = mentions(bet.accepted) if bet.accepted else ("anyone" if bet.row.open_bet else mentions(bet.named))
+    if bet.row.open_bet:
+        against = mentions(bet.accepted) if bet.accepted else "anyone"
+    else:
+        against = mentions(bet.named)
     text = f"**#{bet.row.no}** <@{bet.row.proposer_id}>: {claim(bet, bet.bet.proposer_side)} vs {against}"
     if status is BetStatus.SETTLED:
         text += f" · 🏁 won by {mentions(bet.winners)}"
@@ -96,7 +100,8 @@ def tapped(result: LogResult) -> str:
         text += f" ({progress.percent:.0f} %)"
     text += "."
     if progress.reached_now:
-        text += "\n🎉 Target reached!"
+        elapsed = f" in {human_duration(progress.elapsed_to_target)}" if progress.elapsed_to_target else ""
+        text += f"\n🎉 Target reached{elapsed}!"
     if result.log.note:
         text += f"\n> {result.log.note}"
     return truncate(text, CONTENT_MAX)

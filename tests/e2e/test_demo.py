@@ -22,4 +22,14 @@ async def test_demo_plays_the_seed_story_from_challenge_to_verified_penalties() 
     assert "Tip:" in transcript and "calves" in transcript
     assert "📎 challenge-1-" in transcript  # his result's chart
     assert "is over." in transcript and "📎 challenge-1.png" in transcript  # and everyone's, at the end
+    # The live card: the reply to /challenge create, kept up to date, with buttons to log.
+    assert "[+25 reps] [+50 reps] [+100 reps] [Log…] [Undo my last]" in transcript
+    assert transcript.count("fitbet (updated): New challenge by @sam") >= 6
+    assert "@sam ▰▰▰▰▰▰▰▰▰▰▰▰ 2,020 reps (100 %)" in transcript and "✅ @sam made it — [result](" in transcript
+    assert "(only you) ✅ Logged 100 reps" in transcript
+    assert "@sam makes it vs @ana and @ben · 🔒 locked" in transcript
+    # Ana's run, proven by her watch's GPX file: the figures, the file and a picture of the route.
+    assert "📍 5 km in 55:00, 11:00 min/km, from backwards-5k.gpx" in transcript
+    assert "📎 backwards-5k.gpx" in transcript and "📎 route.png" in transcript
+    assert "[📍 see the run's file](" in transcript
     assert emulator.violations == []
