@@ -77,10 +77,8 @@ def _result_lines(card: CardView) -> list[str]:
 
 def _bet_line(bet: BetView) -> str:
     status = bet.status
-    if bet.row.open_bet:
-        against = mentions(bet.accepted) if bet.accepted else "anyone"
-    else:
-        against = mentions(bet.named)
+    taken = mentions(bet.accepted) if bet.accepted else "anyone"
+    against = taken if bet.row.open_bet else mentions(bet.named)
     text = f"**#{bet.row.no}** <@{bet.row.proposer_id}>: {claim(bet, bet.bet.proposer_side)} vs {against}"
     if status is BetStatus.SETTLED:
         text += f" · 🏁 won by {mentions(bet.winners)}"
