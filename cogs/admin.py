@@ -17,7 +17,9 @@ from bot.render import admin as render
 from bot.render.limits import CHOICE_NAME_MAX, truncate
 from bot.render.message import Outgoing
 from bot.services import admin as service
+from bot.services import challenges as challenge_service
 from bot.services import names as member_names
+from cogs import card
 from cogs.bet import bet_autocomplete, refresh_bet_message
 from cogs.challenge import ChallengeNo, challenge_autocomplete, unit_autocomplete
 from cogs.common import command_mentions, fitbet, guild_id, reply, reply_text, require_admin, services
@@ -165,6 +167,7 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
             services(interaction), guild_id(interaction), challenge, interaction.user.id, until, reason
         )
         await reply_text(interaction, f"Challenge #{view.row.no} now ends {ts(view.rules.ends_at, 'f')}.")
+        card.touch(fitbet(interaction), view.row.id)
 
     @app_commands.command(name="fix-log", description="Correct or strike one log (kept on record).")
     @app_commands.describe(
@@ -190,6 +193,8 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
         )
         what = "struck out" if fix.new_amount is None else "corrected"
         await reply_text(interaction, f"Log {log} of <@{fix.user_id}> in challenge #{fix.challenge_no} {what}.")
+        fixed = await challenge_service.resolve(services(interaction), guild_id(interaction), fix.challenge_no)
+        card.touch(fitbet(interaction), fixed.id)
 
     @app_commands.command(name="settle", description="Settle a bet by hand (an admin who isn't part of it).")
     @app_commands.describe(bet="Which bet", outcome="Who won", reason="Why (kept in the audit log)")

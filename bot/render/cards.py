@@ -8,6 +8,7 @@ from bot.domain.bets import BetStatus
 from bot.domain.challenges import Mode
 from bot.domain.timeparse import human_duration
 from bot.domain.units import format_amount
+from bot.domain.words import percent
 from bot.render.bets import STATUS_TEXT, claim, lock_text, mentions
 from bot.render.challenges import challenge_embed, name
 from bot.render.limits import CONTENT_MAX, FIELD_VALUE_MAX, chunk_lines, truncate
@@ -95,7 +96,7 @@ def tapped(result: LogResult) -> str:
     text = f"✅ Logged {format_amount(result.log.amount, unit)} in **{result.title}** — you're at "
     text += format_amount(progress.total, unit)
     if progress.percent is not None and result.rules.mode is not Mode.TOTAL:
-        text += f" ({progress.percent:.0f} %)"
+        text += f" ({percent(progress.percent)})"
     text += "."
     if progress.reached_now:
         elapsed = f" in {human_duration(progress.elapsed_to_target)}" if progress.elapsed_to_target else ""

@@ -178,7 +178,7 @@ async def test_a_gpx_file_logs_its_distance_on_a_running_challenge_and_the_card_
     [row] = await logs(bot_handle, guild, 1)
     assert (row["entered_unit"], row["proof_filename"]) == ("km", "Evening_run.gpx")  # the file's own figure
     assert abs(row["amount"] - 5_020_000) < 10
-    assert "5.02 km (25 %)" in card.text
+    assert "5.02 km (25%)" in card.text
 
 
 async def test_a_gpx_file_is_refused_for_a_challenge_that_counts_reps(

@@ -25,7 +25,7 @@ async def test_demo_plays_the_seed_story_from_challenge_to_verified_penalties() 
     # The live card: the reply to /challenge create, kept up to date, with buttons to log.
     assert "[+25 reps] [+50 reps] [+100 reps] [Log…] [Undo my last]" in transcript
     assert transcript.count("fitbet (updated): New challenge by @sam") >= 6
-    assert "@sam ▰▰▰▰▰▰▰▰▰▰▰▰ 2,020 reps (100 %)" in transcript and "✅ @sam made it — [result](" in transcript
+    assert "@sam ▰▰▰▰▰▰▰▰▰▰▰▰ 2,020 reps (100%)" in transcript and "✅ @sam made it — [result](" in transcript
     assert "(only you) ✅ Logged 100 reps" in transcript
     assert "@sam makes it vs @ana and @ben · 🔒 locked" in transcript
     # Ana's run, proven by her watch's GPX file: the figures, the file and a picture of the route.

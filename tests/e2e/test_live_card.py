@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tests.e2e.challenge_support import create, is_card, logs, posts, snapshot
@@ -72,11 +72,11 @@ async def test_a_log_edits_the_card_with_the_new_totals_and_pace(
     card = card_of(await create(emulator, alice))
     bot_handle.clock.advance(timedelta(minutes=30))
     await emulator.invoke(alice, "challenge log", amount="500")
-    assert card.edited_at is not None and "500 reps (25 %)" in card.text
+    assert card.edited_at is not None and "500 reps (24%)" in card.text
     assert "pace 1,000 reps/h" in card.text and "on track to finish" in card.text
     bot_handle.clock.advance(timedelta(minutes=30))
     await emulator.invoke(alice, "challenge undo")
-    assert "0 reps (0 %)" in card.text and "1 log(s) undone" in card.text
+    assert "0 reps (0%)" in card.text and "1 log undone or corrected" in card.text
 
 
 async def test_the_card_shows_the_bets_on_it_who_took_them_and_when_they_lock(
@@ -134,7 +134,7 @@ async def test_a_deleted_card_is_posted_again_at_the_next_change(
     res = await emulator.invoke(alice, "challenge log", amount="300")
     assert not res.ephemeral and "logged 300 reps" in res.content  # the member's log never fails for it
     [again] = [m for m in emulator.messages(guild.channels["general"], include_ephemeral=False) if is_card(m)]
-    assert again.id != card.id and "300 reps (15 %)" in again.text
+    assert again.id != card.id and "300 reps (14%)" in again.text
     assert await card_row(bot_handle, guild) == (again.channel_id, again.id)
     await emulator.click(alice, again, label="+25 reps")  # and it works like the first
     assert "325 reps" in again.text
@@ -187,12 +187,12 @@ async def test_a_tap_logs_like_challenge_log_and_answers_privately(
     card = card_of(await create(emulator, alice))
     await emulator.invoke(alice, "challenge log", amount="1000")
     res = await tap(emulator, alice, card, "+25 reps")
-    assert "Logged 25 reps" in res.content and "you're at 1,025 reps (51 %)" in res.content
+    assert "Logged 25 reps" in res.content and "you're at 1,025 reps (50%)" in res.content
     assert [r["amount"] for r in await logs(bot_handle, guild, 1)] == [1000, 25]
     assert [r["interaction_id"] for r in await logs(bot_handle, guild, 1)][1] == res.id
-    [milestone] = posts(emulator, guild, "general", "50 % of the way")  # the same milestones
+    [milestone] = posts(emulator, guild, "general", "50% of the way")  # the same milestones
     assert alice.mention in milestone.content
-    assert "1,025 reps (51 %)" in card.text
+    assert "1,025 reps (50%)" in card.text
 
 
 async def test_the_log_modal_takes_an_amount_with_a_unit_and_a_note(
@@ -223,7 +223,7 @@ async def test_undo_my_last_is_answered_privately_and_kept_on_record(
     assert "Undid your log of 50 reps" in res.content and "You're at 0 reps" in res.content
     [row] = await logs(bot_handle, guild, 1)
     assert row["struck_at"] is not None
-    assert "0 reps (0 %)" in card.text
+    assert "0 reps (0%)" in card.text
 
 
 async def test_a_non_participant_is_offered_to_join_and_then_logs(
@@ -318,3 +318,18 @@ def _challenge_id(card: Message) -> int:
     found: Any = re.search(r"fitbet:card:(\d+):", " ".join(card.custom_ids))
     assert found is not None
     return int(found[1])
+
+
+async def test_an_admins_correction_and_extension_show_on_the_card(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+) -> None:
+    alice = guild.members["alice"]
+    card = card_of(await create(emulator, alice))
+    await emulator.invoke(alice, "challenge log", amount="500")
+    [row] = await logs(bot_handle, guild, 1)
+    await emulator.invoke(guild.admin, "admin fix-log", log=row["id"], reason="typo", amount="50")
+    assert "50 reps (2%)" in card.text
+    await emulator.invoke(guild.admin, "admin extend", challenge=1, until="+2h")
+    ends = await bot_handle.bot.svc.db.fetchone("SELECT ends_at FROM challenges WHERE guild_id = ?", (guild.id,))
+    assert ends is not None
+    assert f"<t:{int(datetime.fromisoformat(ends[0]).timestamp())}:R>" in card.text
