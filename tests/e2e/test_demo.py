@@ -27,6 +27,7 @@ async def test_demo_plays_the_seed_story_from_challenge_to_verified_penalties() 
     assert transcript.count("fitbet (updated): New challenge by @sam") >= 6
     assert "@sam ▰▰▰▰▰▰▰▰▰▰▰▰ 2,020 reps (100%)" in transcript and "✅ @sam made it — [result](" in transcript
     assert "(only you) ✅ Logged 100 reps" in transcript
+    assert "🏆 [See the result post](" in transcript and "[+25 reps (disabled)]" in transcript  # once it's over
     assert "@sam makes it vs @ana and @ben · 🔒 locked" in transcript
     # Ana's run, proven by her watch's GPX file: the figures, the file and a picture of the route.
     assert "📍 5 km in 55:00, 11:00 min/km, from backwards-5k.gpx" in transcript
