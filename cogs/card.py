@@ -25,8 +25,10 @@ from bot.domain.cards import quick_amounts
 from bot.errors import NotFound, UserError
 from bot.live import ChannelBudget, Coalescer
 from bot.render import cards as render
+from bot.render import challenges as challenge_render
 from bot.render.limits import CONTENT_MAX, truncate
 from bot.render.message import Outgoing
+from bot.render.text import shown
 from bot.services import cards as service
 from bot.services import challenges as challenge_service
 from bot.services.cards import CardView
@@ -237,7 +239,8 @@ class Cards(commands.Cog):
             undone, view = await challenge_service.undo(
                 svc, row.guild_id, row.no, interaction.user.id, interaction_id=interaction.id
             )
-            await interaction.response.send_message(render.undone(undone, view, interaction.user.id), ephemeral=True)
+            message = challenge_render.undone(view, undone.amount, interaction.user.id)
+            await interaction.response.send_message(**message.send_kwargs(), ephemeral=True)
             self.touch(row.id)
             return
         quick = quick_amounts(challenge_service.rules_of(row).unit, row.target)[int(action[1:])]
@@ -272,7 +275,7 @@ class Cards(commands.Cog):
 
     async def _join(self, interaction: discord.Interaction[Any], row: ChallengeRow) -> None:
         view = await challenge_service.join(self.bot.svc, row.guild_id, row.no, interaction.user.id)
-        text = f"💪 You're in **{view.title}** (#{row.no}). Tap the card's buttons to log."
+        text = f"💪 You're in **{shown(view.title)}** (#{row.no}). Tap the card's buttons to log."
         await interaction.response.edit_message(content=truncate(text, CONTENT_MAX), view=None)
         self.touch(row.id)
 

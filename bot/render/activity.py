@@ -13,6 +13,7 @@ from bot.domain.units import Unit
 from bot.render.limits import CONTENT_MAX, EMBED_DESCRIPTION_MAX, truncate
 from bot.render.message import Outgoing
 from bot.render.proof import PROOF_COLOUR
+from bot.render.text import shown
 from bot.services.penalties import PenaltyView
 
 PICTURE = "route.png"
@@ -29,7 +30,7 @@ def with_activity(
     """`message` carrying the file (kept as proof), its figures and the picture (when one was drawn)."""
     embed = discord.Embed(
         colour=PROOF_COLOUR,
-        description=truncate(f"📍 {figures_text(activity, unit, elapsed)}", EMBED_DESCRIPTION_MAX),
+        description=truncate(f"📍 {shown(figures_text(activity, unit, elapsed))}", EMBED_DESCRIPTION_MAX),
     )
     message.files.insert(0, (activity.filename, data))
     if picture is not None:
@@ -52,8 +53,8 @@ def submission_with_activity(
     asking the winners to check it follows."""
     row = view.row
     text = (
-        f"📨 <@{row.debtor_id}> submitted penalty #{row.no} ({row.text}): **{submission.summary}**, "
-        f"from {activity.filename}. The winners have been asked to verify it."
+        f"📨 <@{row.debtor_id}> submitted penalty #{row.no} ({shown(row.text)}): **{submission.summary}**, "
+        f"from {shown(activity.filename)}. The winners have been asked to verify it."
     )
     message = Outgoing(content=truncate(text, CONTENT_MAX))
     return with_activity(message, activity, unit, data, picture, submission.elapsed)

@@ -13,10 +13,10 @@ from bot.render.bets import STATUS_TEXT, claim, lock_text, mentions
 from bot.render.challenges import challenge_embed, name
 from bot.render.limits import CONTENT_MAX, FIELD_VALUE_MAX, chunk_lines, truncate
 from bot.render.message import Outgoing
+from bot.render.text import shown
 from bot.services.bets import BetView
 from bot.services.cards import CardView
-from bot.services.challenges import ChallengeView, LogResult
-from bot.store.challenges import LogRow
+from bot.services.challenges import LogResult
 
 FINISHED_COLOUR = discord.Colour.green()
 CANCELLED_COLOUR = discord.Colour.dark_grey()
@@ -33,16 +33,16 @@ def card_message(card: CardView) -> Outgoing:
     row = view.row
     status = row.status
     if status == "finished":
-        content = f"🏁 Final standings of challenge #{row.no} **{view.title}**."
+        content = f"🏁 Final standings of challenge #{row.no} **{shown(view.title)}**."
         embed = challenge_embed(view, heading=f"Result — {name(view)}")
         embed.colour = FINISHED_COLOUR
     elif status == "cancelled":
-        content = f"🚫 Cancelled: challenge #{row.no} **{view.title}**."
+        content = f"🚫 Cancelled: challenge #{row.no} **{shown(view.title)}**."
         embed = challenge_embed(view)
         embed.colour = CANCELLED_COLOUR
     else:
         content = (
-            f"New challenge by <@{row.creator_id}>: **{view.title}**\n"
+            f"New challenge by <@{row.creator_id}>: **{shown(view.title)}**\n"
             "Tap a button below to log for yourself (or use `/challenge log`)."
         )
         embed = challenge_embed(view)
@@ -93,7 +93,7 @@ def _bet_line(bet: BetView) -> str:
 def tapped(result: LogResult) -> str:
     """The ephemeral answer to a quick-amount tap or the Log… modal."""
     progress, unit = result.progress, result.rules.unit
-    text = f"✅ Logged {format_amount(result.log.amount, unit)} in **{result.title}** — you're at "
+    text = f"✅ Logged {format_amount(result.log.amount, unit)} in **{shown(result.title)}** — you're at "
     text += format_amount(progress.total, unit)
     if progress.percent is not None and result.rules.mode is not Mode.TOTAL:
         text += f" ({percent(progress.percent)})"
@@ -102,15 +102,5 @@ def tapped(result: LogResult) -> str:
         elapsed = f" in {human_duration(progress.elapsed_to_target)}" if progress.elapsed_to_target else ""
         text += f"\n🎉 Target reached{elapsed}!"
     if result.log.note:
-        text += f"\n> {result.log.note}"
+        text += f"\n> {shown(result.log.note)}"
     return truncate(text, CONTENT_MAX)
-
-
-def undone(log: LogRow, view: ChallengeView, user_id: int) -> str:
-    """The ephemeral answer to "Undo my last"."""
-    unit = view.rules.unit
-    mine = view.standings.row(user_id)
-    total = format_amount(mine.total if mine else 0, unit)
-    return truncate(
-        f"↩️ Undid your log of {format_amount(log.amount, unit)} in **{view.title}**. You're at {total}.", CONTENT_MAX
-    )

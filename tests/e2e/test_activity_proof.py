@@ -79,7 +79,7 @@ async def test_a_fit_file_with_agreeing_typed_values_is_taken_at_the_files_figur
     run = emulator.attachment("Garmin 123.FIT", fit(run_started(now)))
     res = await emulator.invoke(ana, "penalty submit", penalty=1, amount="5", duration="55:00", proof=run)
     reply = public_reply(res)
-    assert f"{FIGURES}, from Garmin_123.fit" in reply.text
+    assert f"{FIGURES}, from Garmin\\_123.fit" in reply.text  # the kept name, Markdown-escaped
     row = await penalty_row(bot_handle, guild)
     assert (row["sub_amount"], row["sub_elapsed_ms"]) == (5_020_000, 3_310_000)
 
@@ -174,7 +174,7 @@ async def test_a_gpx_file_logs_its_distance_on_a_running_challenge_and_the_card_
     run = emulator.attachment("Evening run.gpx", gpx(run_started(bot_handle.clock.now())))
     res = await emulator.invoke(alice, "challenge log", proof=run, note="backwards, mostly")
     reply = public_reply(res)
-    assert "logged 5.02 km" in reply.content and f"{FIGURES}, from Evening_run.gpx" in reply.text
+    assert "logged 5.02 km" in reply.content and f"{FIGURES}, from Evening\\_run.gpx" in reply.text
     [row] = await logs(bot_handle, guild, 1)
     assert (row["entered_unit"], row["proof_filename"]) == ("km", "Evening_run.gpx")  # the file's own figure
     assert abs(row["amount"] - 5_020_000) < 10
