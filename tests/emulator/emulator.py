@@ -239,6 +239,8 @@ class DiscordEmulator:
         self._channel_rate: tuple[int, float] | None = None
         self._channel_hits: dict[int, list[float]] = {}
         self._injected: list[tuple[str, re.Pattern[str], int, int, str]] = []
+        self._limit_edits = False
+        self._edit_hits: dict[int, list[float]] = {}
         self._routes: list[_Route] = []
         self._openapi: OpenApiValidator | None = None
         self._openapi_setting = openapi
@@ -586,10 +588,13 @@ class DiscordEmulator:
         e.g. `fail_next("PATCH", r"/webhooks/.*/messages/@original", status=413, code=40005)`."""
         self._injected.append((method.upper(), re.compile(path), status, code, message))
 
-    def set_channel_rate_limit(self, limit: int | None, per: float = 5.0) -> None:
-        """Enforce at most `limit` message posts per channel per `per` seconds (None: off)."""
+    def set_channel_rate_limit(self, limit: int | None, per: float = 5.0, *, edits: bool = False) -> None:
+        """Enforce at most `limit` message posts per channel per `per` seconds (None: off); with
+        `edits`, message edits too, in a bucket of their own per channel."""
         self._channel_rate = None if limit is None else (limit, per)
+        self._limit_edits = edits
         self._channel_hits.clear()
+        self._edit_hits.clear()
 
     # =============================================================================================
     # waiting
@@ -1624,20 +1629,21 @@ class DiscordEmulator:
         bot = guild.bot_member
         return bot.permissions_in(channel) if bot else 0
 
-    def _rate_limited(self, channel: Channel) -> web.Response | None:
-        forced = self._forced_429.get(channel.id)
+    def _rate_limited(self, channel: Channel, *, edit: bool = False) -> web.Response | None:
+        forced = None if edit else self._forced_429.get(channel.id)
         retry_after: float | None = None
         if forced:
             retry_after = forced.pop(0)
-        elif self._channel_rate is not None:
+        elif self._channel_rate is not None and (self._limit_edits or not edit):
             limit, per = self._channel_rate
             now = time.monotonic()
-            hits = [t for t in self._channel_hits.get(channel.id, []) if now - t < per]
+            bucket = self._edit_hits if edit else self._channel_hits
+            hits = [t for t in bucket.get(channel.id, []) if now - t < per]
             if len(hits) >= limit:
                 retry_after = per - (now - hits[0])
             else:
                 hits.append(now)
-            self._channel_hits[channel.id] = hits
+            bucket[channel.id] = hits
         if retry_after is None:
             return None
         response = _json_response(
@@ -1656,7 +1662,7 @@ class DiscordEmulator:
                 "X-RateLimit-Remaining": "0",
                 "X-RateLimit-Reset-After": f"{retry_after:.3f}",
                 "X-RateLimit-Reset": f"{time.time() + retry_after:.3f}",
-                "X-RateLimit-Bucket": f"channel-{channel.id}",
+                "X-RateLimit-Bucket": f"channel-{channel.id}{'-edit' if edit else ''}",
                 "X-RateLimit-Scope": "user",
                 "Via": "1.1 google",
             }
@@ -1697,6 +1703,9 @@ class DiscordEmulator:
         channel = self._channel_or_404(params["channel_id"])
         message = self._own_message(channel, params["message_id"])
         body, uploads = await self._read_body(request)
+        limited = self._rate_limited(channel, edit=True)
+        if limited is not None:
+            return limited
         if message.author.id != self.bot_user.id:
             raise _ApiError(403, 50005, "Cannot edit a message authored by another user")
         self._validate_body(request, body, uploads)
