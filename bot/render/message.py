@@ -19,7 +19,7 @@ class DeferredImage:
     """
 
     filename: str
-    draw: Callable[[], Awaitable[bytes]]
+    draw: Callable[[], Awaitable[bytes | None]]  # None: it cannot be drawn (logged where it failed)
 
 
 @dataclass

@@ -47,6 +47,7 @@ BOT_TASK_PREFIXES: tuple[str, ...] = (
     "discord-ui-modal-dispatch",
     "discord-ui-dynamic-item",
     "fitbet-catch-up",
+    "fitbet-post",  # the outbox's work: a retry it woke up for, a chart added to a posted result
 )
 
 
