@@ -97,6 +97,7 @@ class FitbetBot(commands.Bot):
         db = self._db
         timers = Timers(db, self.clock)
         timers.after_run(self.post_announcements)
+        timers.after_each(self.outbox.kick)
         self._svc = Services(db=db, clock=self.clock, settings=self.settings, timers=timers)
         wire(self._svc)
         for extension in EXTENSIONS:

@@ -9,9 +9,10 @@ with the renderer registered for their kind, sends them, and records what happen
 - a failed try waits (`next_attempt_at`, a growing delay) and a sleeper wakes up for it, so no
   command has to come along; after the last try, or when no channel takes it, it is given up as
   undeliverable: logged once and listed in `/admin audit`;
-- a message with a deferred image (a result's chart) goes out without waiting for it unless it is
-  drawn within `IMAGE_GRACE`; the image is then added by editing the message, recorded on the row
-  (`image_pending`) so a restart finishes it. An image that cannot be drawn leaves the message as is.
+- a message with a deferred image (a result's chart) never waits for it: the image is drawn while
+  the message ahead of it in its channel is sent and goes with it if drawn by then; otherwise it is
+  added by editing the message once drawn, recorded on the row (`image_pending`) so a restart
+  finishes it. An image that cannot be drawn leaves the message as is.
 """
 
 from __future__ import annotations
@@ -38,11 +39,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Announcer = Callable[[AnnouncementRow], Awaitable[Outgoing | None]]
+Prepared = tuple[Outgoing | None, "asyncio.Task[bytes] | None"]  # a message, and its image being drawn
 
-# How long a message waits for its image before it goes without it (then the image is added by an
-# edit). Only the last message queued for a channel waits: one behind it never waits for a chart.
-IMAGE_GRACE = 0.25
-IMAGE_TIMEOUT = 120.0  # an image not drawn by then is given up for now (and tried again later)
+IMAGE_TIMEOUT = 120.0  # an image not drawn by then is given up: the message stays without it
 # Names of the outbox's working tasks (the tests wait for tasks with this prefix); the sleeper
 # waiting for the next retry has another name.
 TASK_PREFIX = "fitbet-post"
@@ -60,6 +59,7 @@ class Outbox:
         self._images: dict[int, asyncio.Task[None]] = {}  # announcement id → adding its image
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sleeper: asyncio.Task[None] | None = None
+        self._kicked: asyncio.Task[int] | None = None
         self._wake_at: datetime | None = None
         self._closing = False
 
@@ -77,30 +77,60 @@ class Outbox:
         """
         if self._closing:
             return 0
-        db, now = self.bot.svc.db, self.bot.clock.now()
-        channels = dict.fromkeys(row.channel_id for row in await store.due(db, now))
+        channels = await store.due_channels(self.bot.svc.db, self.bot.clock.now())
         counts = await asyncio.gather(*(self._drain(channel_id) for channel_id in channels))
         await self._arm()
         return sum(counts)
+
+    def kick(self) -> None:
+        """Start posting what is due without waiting for it (one such post at a time); whoever needs
+        it posted when they go on awaits `post()` instead."""
+        if self._kicked is None or self._kicked.done():
+            self._kicked = self._spawn(self.post(), f"{TASK_PREFIX}-kick")
 
     async def _drain(self, channel_id: int) -> int:
         lock = self._channel_locks.setdefault(channel_id, asyncio.Lock())
         async with lock:
             posted = 0
             rows = await store.due(self.bot.svc.db, self.bot.clock.now(), channel_id)
-            for index, row in enumerate(rows):
+            to_post = [row for row in rows if not row.posted]
+            position = {row.id: index for index, row in enumerate(to_post)}
+            # Each message is prepared (rendered, its image being drawn) while the one before it is sent,
+            # often waiting for the channel's rate limit: its image is then ready to go with it.
+            ahead = {row.id: self._prepare_soon(row) for row in to_post[:1]}
+            for row in rows:
                 if self._closing:
                     break
                 if row.posted:
                     await self._resume_image(row)
-                else:
-                    posted += await self._post_one(row, last_in_queue=index == len(rows) - 1)
+                    continue
+                index = position[row.id]
+                preparing = ahead.pop(row.id, None) or self._prepare_soon(row)
+                if index + 1 < len(to_post):
+                    following = to_post[index + 1]
+                    ahead[following.id] = self._prepare_soon(following)
+                posted += await self._post_one(row, preparing)
+            for preparing in ahead.values():
+                preparing.cancel()
             return posted
 
-    async def _post_one(self, row: AnnouncementRow, *, last_in_queue: bool) -> bool:
-        """Render, send and record one announcement; False when nothing was sent."""
+    def _prepare_soon(self, row: AnnouncementRow) -> asyncio.Task[Prepared]:
+        return self._spawn(self._prepare(row), f"{TASK_PREFIX}-prepare-{row.id}")
+
+    async def _prepare(self, row: AnnouncementRow) -> Prepared:
+        message = await self._render(row)
+        if message is None or message.image is None:
+            return message, None
+        return message, self._draw(message.image, row)
+
+    async def _post_one(self, row: AnnouncementRow, preparing: asyncio.Task[Prepared]) -> bool:
+        """Send and record one announcement (`preparing` gives its message); False when nothing was sent.
+
+        The message never waits for its image: the image goes with it if already drawn, else it is
+        added by an edit once drawn.
+        """
         try:
-            message = await self._render(row)
+            message, drawing = await preparing
         except Undeliverable as exc:
             await self._give_up(row, row.attempts + 1, str(exc))
             return False
@@ -119,15 +149,14 @@ class Outbox:
             # A previous run may have crashed between sending and recording it.
             earlier = await self._find_posted(channel, [message, on_time])
             if earlier is not None:
-                pending = message.image is not None and not earlier.attachments
+                pending = drawing is not None and not earlier.attachments
                 await store.mark_posted(db, row.id, (earlier.channel.id, earlier.id), now, image_pending=pending)
-                if pending and message.image is not None:
-                    drawn = self._draw(message.image, row)
-                    self._add_image_later(row.id, earlier.channel.id, earlier.id, message, drawn)
+                if pending and drawing is not None:
+                    self._add_image_later(row.id, earlier.channel.id, earlier.id, message, drawing)
+                else:
+                    _cancel(drawing)
                 return False
-        # The image is drawn while the message is sent; only the channel's last message waits for it.
-        drawing = self._draw(message.image, row) if message.image is not None else None
-        image = await self._ready_image(drawing, row) if drawing is not None and last_in_queue else None
+        image = self._drawn(drawing, row)
         try:
             await store.mark_attempted(db, row.id, now)
             faults.point("post:before_send")
@@ -144,7 +173,7 @@ class Outbox:
         later = drawing is not None and image is None and not _draw_failed(drawing)
         await store.mark_posted(db, row.id, (sent.channel.id, sent.id), self.bot.clock.now(), image_pending=later)
         faults.point("post:after_mark")
-        if later and drawing is not None and message.image is not None:
+        if later and drawing is not None:
             self._add_image_later(row.id, sent.channel.id, sent.id, message, drawing)
         return True
 
@@ -236,10 +265,9 @@ class Outbox:
     def _draw(self, image: DeferredImage, row: AnnouncementRow) -> asyncio.Task[bytes]:
         return self._spawn(asyncio.wait_for(image.draw(), IMAGE_TIMEOUT), f"{TASK_PREFIX}-draw-{row.id}")
 
-    async def _ready_image(self, drawing: asyncio.Task[bytes], row: AnnouncementRow) -> bytes | None:
-        """The image if drawn within the grace period; None means: send without it (for now)."""
-        done, _ = await asyncio.wait({drawing}, timeout=IMAGE_GRACE)
-        if not done:
+    def _drawn(self, drawing: asyncio.Task[bytes] | None, row: AnnouncementRow) -> bytes | None:
+        """The image if it is drawn already (never waited for); None: the message goes without it."""
+        if drawing is None or not drawing.done() or drawing.cancelled():
             return None
         try:
             return drawing.result()
@@ -317,6 +345,7 @@ class Outbox:
     def _spawn(self, work: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(work, name=name)
         self._tasks.add(task)
+        task.add_done_callback(_forget)
         task.add_done_callback(self._tasks.discard)
         return task
 
@@ -329,6 +358,12 @@ class Outbox:
         for task in pending:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+
+def _forget(task: asyncio.Task[Any]) -> None:
+    """Whoever awaited it has seen its error; one nobody awaited (left at a stop) ends quietly."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _draw_failed(task: asyncio.Task[Any]) -> bool:

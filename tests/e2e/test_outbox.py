@@ -18,7 +18,9 @@ from bot.domain.announcements import LATE_AFTER, MAX_ATTEMPTS, RETRY_DELAYS
 from bot.domain.timeparse import ts
 from bot.render.chart import ProgressChart
 from bot.services import challenges as challenge_service
+from bot.services.context import Services
 from bot.store import announcements
+from bot.store.timers import TimerRow
 from tests.e2e.challenge_support import PNG_MAGIC, create, posts
 from tests.e2e.harness import BotHandle
 from tests.e2e.test_penalties import posts as penalty_posts
@@ -296,16 +298,24 @@ async def test_a_result_is_posted_at_once_and_its_chart_added_by_an_edit_when_dr
     assert await column(bot_handle, "challenge_result", "image_pending") == 0
 
 
-async def test_a_chart_drawn_in_time_goes_with_the_result_in_one_message(
+async def test_a_result_waiting_for_its_channel_has_its_chart_drawn_meanwhile_and_sent_with_it(
     emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     charts = GatedCharts()
     charts.gate.set()
     monkeypatch.setattr(bot_handle.bot.charts, "render", charts.render)
     await create(emulator, guild.members["alice"])
+    await create(emulator, guild.members["bob"], activity="squats", target="300")
+    emulator.force_error(guild.channels["general"], hits=2)  # both fail: they are retried together
     await bot_handle.advance(timedelta(hours=7))
-    (result,) = posts(emulator, guild, "general", "is over")
-    assert result.attachments and result.history == []  # no edit needed
+    assert posts(emulator, guild, "general", "is over") == []
+    emulator.force_rate_limit(guild.channels["general"], retry_after=0.3)  # the first one waits a moment
+    bot_handle.clock.advance(RETRY_DELAYS[0])
+    await emulator.wait_until(lambda: len(posts(emulator, guild, "general", "is over")) == 2, 5, "both results")
+    await emulator.settle()
+    first, second = posts(emulator, guild, "general", "is over")
+    assert first.attachments and len(first.history) == 1  # posted at once, its chart added
+    assert second.attachments and second.history == []  # drawn while the first one waited: no edit
 
 
 async def test_a_chart_that_cannot_be_drawn_never_holds_the_result_back(
@@ -411,3 +421,26 @@ async def test_an_overdue_notice_is_posted_even_if_the_penalty_was_submitted_bef
         lambda: len(penalty_posts(emulator, guild, "is overdue")) == 2, timeout=5, what="both overdue notices"
     )
     assert message_posts(emulator, guild) == tries + 2
+
+
+async def test_results_start_going_out_while_later_deadlines_of_the_same_run_are_still_settled(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """500 deadlines at once: the first result must not wait until the 500th is settled."""
+    await create(emulator, guild.members["alice"])
+    await create(emulator, guild.members["bob"], activity="squats", target="300")
+    settle_challenge = challenge_service.on_end_timer
+    seen_first: list[bool] = []
+
+    async def slow_second_settlement(svc: Services, timer: TimerRow) -> None:
+        if timer.ref_id == 2:  # still settling #2 when #1's result is posted
+            await emulator.wait_until(
+                lambda: bool(posts(emulator, guild, "general", "(#1) is over")), 5, "the first result"
+            )
+            seen_first.append(True)
+        await settle_challenge(svc, timer)
+
+    monkeypatch.setattr(challenge_service, "on_end_timer", slow_second_settlement)
+    await bot_handle.advance(timedelta(hours=7))
+    assert seen_first == [True]
+    assert len(posts(emulator, guild, "general", "is over")) == 2
