@@ -131,6 +131,11 @@ class Outbox:
         """
         try:
             message, drawing = await preparing
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise
+            return False  # its preparation was stopped: the bot is stopping
         except Undeliverable as exc:
             await self._give_up(row, row.attempts + 1, str(exc))
             return False

@@ -217,7 +217,8 @@ class BotHandle:
             await self.stop()
             raise
         self.emulator.idle_probe = bot_idle_probe(self.busy_task_prefixes)
-        await self.emulator.settle()
+        # The catch-up's charts follow its results (added by edits): as long as start-up may take.
+        await self.emulator.settle(timeout=self.timeout)
         return bot
 
     async def stop(self) -> None:
