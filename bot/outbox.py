@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Announcer = Callable[[AnnouncementRow], Awaitable[Outgoing | None]]
-Prepared = tuple[Outgoing | None, "asyncio.Task[bytes] | None"]  # a message, and its image being drawn
+Drawing = asyncio.Task[bytes | None]  # an image being drawn; None when it cannot be (logged where it failed)
+Prepared = tuple[Outgoing | None, Drawing | None]  # a message, and its image being drawn
 
 IMAGE_TIMEOUT = 120.0  # an image not drawn by then is given up: the message stays without it
 # Names of the outbox's working tasks (the tests wait for tasks with this prefix); the sleeper
@@ -161,7 +162,7 @@ class Outbox:
                 else:
                     _cancel(drawing)
                 return False
-        image = self._drawn(drawing, row)
+        image, drawn = self._drawn(drawing, row)
         try:
             await store.mark_attempted(db, row.id, now)
             faults.point("post:before_send")
@@ -175,7 +176,7 @@ class Outbox:
             await self._try_failed(row, exc)
             return False
         faults.point("post:after_send")
-        later = drawing is not None and image is None and not _draw_failed(drawing)
+        later = drawing is not None and not drawn  # else it went with the message, or there is none
         await store.mark_posted(db, row.id, (sent.channel.id, sent.id), self.bot.clock.now(), image_pending=later)
         faults.point("post:after_mark")
         if later and drawing is not None:
@@ -267,21 +268,24 @@ class Outbox:
 
     # ------------------------------------------------------------------ images
 
-    def _draw(self, image: DeferredImage, row: AnnouncementRow) -> asyncio.Task[bytes]:
+    def _draw(self, image: DeferredImage, row: AnnouncementRow) -> Drawing:
         return self._spawn(asyncio.wait_for(image.draw(), IMAGE_TIMEOUT), f"{TASK_PREFIX}-draw-{row.id}")
 
-    def _drawn(self, drawing: asyncio.Task[bytes] | None, row: AnnouncementRow) -> bytes | None:
-        """The image if it is drawn already (never waited for); None: the message goes without it."""
-        if drawing is None or not drawing.done() or drawing.cancelled():
-            return None
+    def _drawn(self, drawing: Drawing | None, row: AnnouncementRow) -> tuple[bytes | None, bool]:
+        """(the image, whether its drawing is over), never waiting: a drawing still going on is added
+        by an edit later; one that failed or drew nothing leaves the message without it."""
+        if drawing is None or not drawing.done():
+            return None, False
+        if drawing.cancelled():
+            return None, True
         try:
-            return drawing.result()
+            return drawing.result(), True
         except Exception:
             log.exception("the image of announcement %s (%s:%s) could not be drawn", row.id, row.kind, row.ref_id)
-            return None
+            return None, True
 
     def _add_image_later(
-        self, ann_id: int, channel_id: int, message_id: int, message: Outgoing, drawing: asyncio.Task[bytes]
+        self, ann_id: int, channel_id: int, message_id: int, message: Outgoing, drawing: Drawing
     ) -> None:
         if ann_id in self._images:
             return
@@ -309,14 +313,15 @@ class Outbox:
         self._add_image_later(row.id, row.message_channel_id, row.message_id, message, drawing)
 
     async def _edit_in_image(
-        self, ann_id: int, channel_id: int, message_id: int, message: Outgoing, drawing: asyncio.Task[bytes]
+        self, ann_id: int, channel_id: int, message_id: int, message: Outgoing, drawing: Drawing
     ) -> None:
         db = self.bot.svc.db
         try:
             image = await drawing
         except Exception:
-            # Never holds the message back, never retried: the message stays without it.
-            log.exception("the image of announcement %s could not be drawn; its message stays without it", ann_id)
+            log.exception("the image of announcement %s could not be drawn", ann_id)
+            image = None
+        if image is None:  # never holds the message back, never retried: the message stays without it
             await store.mark_image_done(db, ann_id)
             return
         partial = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
@@ -369,11 +374,6 @@ def _forget(task: asyncio.Task[Any]) -> None:
     """Whoever awaited it has seen its error; one nobody awaited (left at a stop) ends quietly."""
     if not task.cancelled():
         task.exception()
-
-
-def _draw_failed(task: asyncio.Task[Any]) -> bool:
-    """Finished with an error (already logged where it was awaited)."""
-    return task.done() and not task.cancelled() and task.exception() is not None
 
 
 def _cancel(task: asyncio.Task[Any] | None) -> None:
