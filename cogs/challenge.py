@@ -280,7 +280,13 @@ class Challenges(commands.Cog):
         if person is None or person.result is not None or person.left_at is not None:
             return None
         view = await self._view(person.challenge_id)
-        return None if view is None else render.clock_reminder(view, person.user_id)
+        if view is None:
+            return None
+        now = self.bot.svc.now()
+        standing = view.standings.row(person.user_id)
+        challenge = Subject.challenge(view.row.status, view.rules.ends_at, now)
+        clock = Subject(challenge.over, standing.window_end if standing is not None else challenge.moment)
+        return render.clock_reminder(view, person.user_id) if still_matters(Aging.REMINDER, clock, now) else None
 
     async def _member_result(self, ann: AnnouncementRow) -> Outgoing | None:
         person = await store.participant_by_rowid(self.bot.svc.db, ann.ref_id)

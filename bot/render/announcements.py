@@ -17,6 +17,8 @@ _KIND_LABELS = {
     "challenge_reminder": "challenge reminder",
     "challenge_result": "challenge result",
     "challenge_cancelled": "cancelled challenge",
+    "participant_result": "member result",
+    "participant_clock_reminder": "clock reminder",
     "challenge_milestone": "milestone",
     "challenge_total_milestone": "team milestone",
     "bet_locked": "bet update",

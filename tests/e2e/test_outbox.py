@@ -457,3 +457,23 @@ async def test_results_start_going_out_while_later_deadlines_of_the_same_run_are
     await bot_handle.advance(timedelta(hours=7))
     assert seen_first == [True]
     assert len(posts(emulator, guild, "general", "is over")) == 2
+
+
+async def test_a_clock_reminder_not_delivered_before_that_clock_ran_out_is_dropped(
+    emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle
+) -> None:
+    alice = guild.members["alice"]
+    await create(emulator, alice, duration="7h", clock_starts_at_first_log=True, latest_start="in 2 days")
+    await emulator.invoke(alice, "challenge log", amount="100")  # her 7 h clock starts
+    fail_posts(emulator, guild.channels["general"])  # the reminder, an hour before her clock ends, fails
+    await bot_handle.advance(timedelta(hours=6))
+    assert await column(bot_handle, "participant_clock_reminder", "attempts") == 1
+    bot_handle.clock.advance(timedelta(hours=1))  # its retry comes after her clock ran out
+    for _ in range(500):  # the retry drops it: nothing is sent, only recorded
+        if await column(bot_handle, "participant_clock_reminder", "posted_at") is not None:
+            break
+        await asyncio.sleep(0.01)
+    await emulator.settle()
+    assert posts(emulator, guild, "general", "your clock for") == []
+    assert await column(bot_handle, "participant_clock_reminder", "posted_at") is not None
+    assert await column(bot_handle, "participant_clock_reminder", "message_id") is None
