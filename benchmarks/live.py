@@ -28,6 +28,8 @@ class BenchEmulator(DiscordEmulator):
         super().__init__(**kwargs)
         self.ack_at: dict[int, float] = {}
         self.stored_at: dict[int, float] = {}
+        self.image_at: dict[int, float] = {}  # when a message first showed an attachment (a chart)
+        self.edited_for_image: set[int] = set()  # … by an edit, not when it was sent
 
     async def _interaction_callback(self, request: web.Request, params: dict[str, str]) -> web.StreamResponse:
         self.ack_at.setdefault(int(params["interaction_id"]), time.monotonic())
@@ -35,7 +37,15 @@ class BenchEmulator(DiscordEmulator):
 
     def _store_message(self, message: Message) -> Message:
         self.stored_at.setdefault(message.id, time.monotonic())
+        if message.attachments:
+            self.image_at.setdefault(message.id, time.monotonic())
         return super()._store_message(message)
+
+    def _after_edit(self, message: Message) -> None:
+        if message.attachments and message.id not in self.image_at:
+            self.image_at[message.id] = time.monotonic()
+            self.edited_for_image.add(message.id)
+        super()._after_edit(message)
 
     async def __aexit__(self, *exc_info: Any) -> None:
         await super().__aexit__(*exc_info)

@@ -23,6 +23,10 @@ def measure(group: str, workdir: Path, quick: bool, profile: Path | None) -> lis
         from benchmarks import startup
 
         return [startup.run(workdir, quick=quick)]
+    if group == "first_result":
+        from benchmarks import first_result
+
+        return [first_result.run(workdir, quick=quick)]
     from benchmarks import deadlines
 
     return [deadlines.run(workdir, quick=quick)]

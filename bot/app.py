@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import discord
 import yarl
@@ -16,15 +16,14 @@ from bot import faults, startup
 from bot.clock import Clock, SystemClock
 from bot.domain import datewords
 from bot.health import Heartbeat
+from bot.outbox import Announcer, Outbox
 from bot.render.chart import ChartRenderer
 from bot.render.commands import CommandMentions
-from bot.render.message import Outgoing
 from bot.scheduling import Timers
 from bot.services.context import Services
 from bot.services.wiring import wire
 from bot.settings import DISCORD_API_BASE, Settings
 from bot.shutdown import InteractionGate
-from bot.store import announcements
 from bot.store.announcements import AnnouncementRow
 from bot.store.db import Database
 
@@ -42,8 +41,6 @@ EXTENSIONS = (
     "cogs.card",
 )
 
-Announcer = Callable[[AnnouncementRow], Awaitable[Outgoing | None]]
-
 
 class FitbetBot(commands.Bot):
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
@@ -57,9 +54,7 @@ class FitbetBot(commands.Bot):
         )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
-        self._announcers: dict[str, Announcer] = {}
-        self._after_post: list[Callable[[AnnouncementRow], None]] = []
-        self._channel_locks: dict[int, asyncio.Lock] = {}  # one outbox queue per channel
+        self.outbox = Outbox(self)
         self._svc: Services | None = None
         self._db: Database | None = None
         self.interactions = InteractionGate(self._connection)
@@ -105,6 +100,7 @@ class FitbetBot(commands.Bot):
         db = self._db
         timers = Timers(db, self.clock)
         timers.after_run(self.post_announcements)
+        timers.after_each(self.outbox.kick)
         self._svc = Services(db=db, clock=self.clock, settings=self.settings, timers=timers)
         wire(self._svc)
         for extension in EXTENSIONS:
@@ -156,114 +152,15 @@ class FitbetBot(commands.Bot):
 
     def announcer(self, kind: str, render: Announcer) -> None:
         """Register how to render one kind of queued announcement."""
-        self._announcers[kind] = render
+        self.outbox.register(kind, render)
 
     def after_post(self, listener: Callable[[AnnouncementRow], None]) -> None:
         """Told of each announcement once it is handled (posted or not): e.g. a live card shows it."""
-        self._after_post.append(listener)
-
-    def _handled(self, row: AnnouncementRow) -> None:
-        for listener in self._after_post:
-            try:
-                listener(row)
-            except Exception:
-                log.exception("after-post listener failed for announcement %s", row.id)
+        self.outbox.after_post(listener)
 
     async def post_announcements(self) -> int:
-        """Post every queued announcement once: oldest first in each channel, the channels side by side.
-
-        Each channel drains under its own lock, so one channel's rate limit (5 messages per 5 s)
-        holds up that channel only; one outbox lock for every channel made 500 results due at once
-        wait for each other (docs/benchmarks.md, measurement 5). A second call for a channel waits
-        for the first and then finds what is still unposted, so nothing is posted twice.
-        """
-        channels = dict.fromkeys(row.channel_id for row in await announcements.unposted(self.svc.db))
-        counts = await asyncio.gather(*(self._drain(channel_id) for channel_id in channels))
-        return sum(counts)
-
-    async def _drain(self, channel_id: int) -> int:
-        lock = self._channel_locks.setdefault(channel_id, asyncio.Lock())
-        async with lock:
-            posted = 0
-            for row in await announcements.unposted(self.svc.db, channel_id):
-                posted += await self._post_one(row)
-            return posted
-
-    async def _post_one(self, row: AnnouncementRow) -> bool:
-        """Render, send and record one announcement; False when nothing was sent (or it failed)."""
-        render = self._announcers.get(row.kind)
-        if render is None:
-            log.error("no renderer for announcement kind %r (id %s)", row.kind, row.id)
-            return False
-        try:
-            message = await render(row)
-            if message is None:
-                await announcements.mark_posted(self.svc.db, row.id, None, self.clock.now())
-                self._handled(row)
-                return False
-            channel = self.get_partial_messageable(row.channel_id, guild_id=row.guild_id)
-            if row.attempted_at is not None:
-                # A previous run may have crashed between sending and recording it.
-                earlier = await self._find_posted(channel, message)
-                if earlier is not None:
-                    await announcements.mark_posted(self.svc.db, row.id, earlier, self.clock.now())
-                    self._handled(row)
-                    return False
-            await announcements.mark_attempted(self.svc.db, row.id, self.clock.now())
-            faults.point("post:before_send")
-            sent = await self._send_or_fall_back(channel, message, row)
-            faults.point("post:after_send")
-            await announcements.mark_posted(self.svc.db, row.id, None if sent is None else sent.id, self.clock.now())
-            faults.point("post:after_mark")
-            self._handled(row)
-            return sent is not None
-        except discord.HTTPException:
-            log.exception("could not post announcement %s (%s:%s)", row.id, row.kind, row.ref_id)
-        except Exception:
-            log.exception("announcement %s (%s:%s) failed", row.id, row.kind, row.ref_id)
-        return False
-
-    async def _send_or_fall_back(
-        self, channel: discord.PartialMessageable, message: Outgoing, row: AnnouncementRow
-    ) -> discord.Message | None:
-        """Send; if the channel refuses us for good (deleted, no permission), use the fallback channel.
-
-        None means undeliverable: it is logged and not retried forever. Other errors propagate and
-        the announcement stays queued for the next run.
-        """
-        try:
-            return await channel.send(**message.send_kwargs())
-        except (discord.Forbidden, discord.NotFound) as exc:
-            fallback = message.fallback_channel_id
-            if fallback is None or fallback == row.channel_id:
-                log.error(
-                    "announcement %s (%s:%s) undeliverable in channel %s: %s",
-                    row.id,
-                    row.kind,
-                    row.ref_id,
-                    row.channel_id,
-                    exc,
-                )
-                return None
-            log.warning("channel %s refused announcement %s (%s); posting in %s", row.channel_id, row.id, exc, fallback)
-        other = self.get_partial_messageable(fallback, guild_id=row.guild_id)
-        try:
-            return await other.send(**message.send_kwargs())
-        except (discord.Forbidden, discord.NotFound) as exc:
-            log.error("announcement %s (%s:%s) undeliverable: %s", row.id, row.kind, row.ref_id, exc)
-            return None
-
-    async def _find_posted(self, channel: discord.PartialMessageable, message: Outgoing) -> int | None:
-        """The id of a recent message of ours with the same content, if the channel shows one."""
-        if self.user is None or message.content is None:
-            return None
-        try:
-            async for earlier in channel.history(limit=50):
-                if earlier.author.id == self.user.id and earlier.content == message.content:
-                    return earlier.id
-        except discord.HTTPException:
-            log.warning("could not read channel %s to check for an earlier post", channel.id)
-        return None
+        """Post what the outbox holds (bot/outbox.py): each once, retried on a schedule, never held back by a chart."""
+        return await self.outbox.post()
 
     async def close(self) -> None:
         if self._heartbeat_task is not None:  # stopping is not healthy: the health check says so at once
@@ -274,6 +171,7 @@ class FitbetBot(commands.Bot):
             self.heartbeat.clear()
         # Members first: refuse new interactions, let those in flight answer, then close the rest.
         await self.interactions.close(self.settings.shutdown_grace_seconds)
+        await self.outbox.close()  # what it had not finished is recorded: the next start does it
         if self._catch_up_task is not None and not self._catch_up_task.done():
             # Whatever it had not finished is still due in the database: the next start does it.
             self._catch_up_task.cancel()

@@ -33,6 +33,7 @@ class Timers:
         self._handlers: dict[str, TimerHandler] = {}
         self._run_lock = asyncio.Lock()
         self._after_run: list[Callable[[], Awaitable[object]]] = []
+        self._after_each: list[Callable[[], object]] = []
 
     def handle(self, kind: str, handler: TimerHandler) -> None:
         self._handlers[kind] = handler
@@ -40,6 +41,11 @@ class Timers:
     def after_run(self, hook: Callable[[], Awaitable[object]]) -> None:
         """Called after every run_due (e.g. to post the announcements the timers queued)."""
         self._after_run.append(hook)
+
+    def after_each(self, hook: Callable[[], object]) -> None:
+        """Called, not awaited, after each timer is handled: e.g. to start posting what it queued while
+        the rest of a long run goes on (500 deadlines at once: docs/benchmarks.md)."""
+        self._after_each.append(hook)
 
     def start(self) -> None:
         if not self.scheduler.running:
@@ -92,6 +98,8 @@ class Timers:
                 async with self.db.transaction() as conn:
                     await timer_store.mark_done(conn, row.id, self.clock.now())
                 ran += 1
+                for kick in self._after_each:
+                    kick()
             for hook in self._after_run:
                 try:
                     await hook()

@@ -17,6 +17,7 @@ from bot.render import admin as render
 from bot.render.limits import CHOICE_NAME_MAX, truncate
 from bot.render.message import Outgoing
 from bot.services import admin as service
+from bot.services import announcements as outbox
 from bot.services import challenges as challenge_service
 from bot.services import names as member_names
 from cogs import card
@@ -242,10 +243,12 @@ class AdminCommands(app_commands.Group, name="admin", description="Server admin:
         for message in render.export_messages(export, zone):
             await reply(interaction, message, ephemeral=True)
 
-    @app_commands.command(name="audit", description="Who changed what, and why.")
+    @app_commands.command(name="audit", description="Who changed what and why; announcements that could not be posted.")
     async def audit(self, interaction: discord.Interaction[Any]) -> None:
-        entries = await service.audit_entries(services(interaction), guild_id(interaction))
-        await send_pages(interaction, render.audit_pages(entries), ephemeral=True)
+        svc, gid = services(interaction), guild_id(interaction)
+        entries = await service.audit_entries(svc, gid)
+        undelivered = await outbox.undeliverable(svc, gid)
+        await send_pages(interaction, render.audit_pages(entries, undelivered), ephemeral=True)
 
 
 class Admin(commands.Cog):

@@ -11,12 +11,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain import challenges as rules_mod
+from bot.domain.announcements import Aging, Subject, still_matters
 from bot.domain.units import unit_choices
 from bot.render import challenges as render
 from bot.render.activity import with_activity
 from bot.render.chart import Member, ProgressChart
 from bot.render.limits import CHOICE_NAME_MAX, truncate
-from bot.render.message import Outgoing
+from bot.render.message import DeferredImage, Outgoing
 from bot.services import challenges as service
 from bot.services import names as member_names
 from bot.store import challenges as store
@@ -234,17 +235,21 @@ class Challenges(commands.Cog):
         row = await store.get(self.bot.svc.db, challenge_id)
         return None if row is None else await service.view(self.bot.svc, row)
 
+    def _still_news(self, view: service.ChallengeView, aging: Aging) -> bool:
+        now = self.bot.svc.now()
+        return still_matters(aging, Subject.challenge(view.row.status, view.rules.ends_at, now), now)
+
     async def _created(self, ann: AnnouncementRow) -> Outgoing | None:
         view = await self._view(ann.ref_id)
-        return None if view is None else render.created(view)
+        return None if view is None or not self._still_news(view, Aging.NEWS) else render.created(view)
 
     async def _started(self, ann: AnnouncementRow) -> Outgoing | None:
         view = await self._view(ann.ref_id)
-        return None if view is None else render.started(view)
+        return None if view is None or not self._still_news(view, Aging.NEWS) else render.started(view)
 
     async def _reminder(self, ann: AnnouncementRow) -> Outgoing | None:
         view = await self._view(ann.ref_id)
-        return None if view is None or view.row.status not in ("scheduled", "active") else render.reminder(view)
+        return None if view is None or not self._still_news(view, Aging.REMINDER) else render.reminder(view)
 
     async def _cancelled(self, ann: AnnouncementRow) -> Outgoing | None:
         row = await store.get(self.bot.svc.db, ann.ref_id)
@@ -259,30 +264,44 @@ class Challenges(commands.Cog):
             if person is None:
                 return None
             view = await self._view(person.challenge_id)
-            return None if view is None else render.milestone(view, person.user_id, mark)
+            if view is None or not self._still_news(view, Aging.NEWS):
+                return None
+            return render.milestone(view, person.user_id, mark)
 
         return announce
 
     def _total_milestone(self, mark: int):  # type: ignore[no-untyped-def]
         async def announce(ann: AnnouncementRow) -> Outgoing | None:
             view = await self._view(ann.ref_id)
-            return None if view is None else render.milestone(view, None, mark)
+            if view is None or not self._still_news(view, Aging.NEWS):
+                return None
+            return render.milestone(view, None, mark)
 
         return announce
 
     async def _result(self, ann: AnnouncementRow) -> Outgoing | None:
+        """The result at once; its chart (names looked up, then drawn in a worker) follows by itself."""
         row = await store.get(self.bot.svc.db, ann.ref_id)
         if row is None:
             return None
         view = await service.view(self.bot.svc, row)
-        return render.result(view, await self._chart(view, [p.user_id for p in view.participants]))
+        ids = [p.user_id for p in view.participants]
+        message = render.result(view)
+        message.image = DeferredImage(render.chart_filename(view), lambda: self._chart(view, ids))
+        return message
 
     async def _clock_reminder(self, ann: AnnouncementRow) -> Outgoing | None:
         person = await store.participant_by_rowid(self.bot.svc.db, ann.ref_id)
         if person is None or person.result is not None or person.left_at is not None:
             return None
         view = await self._view(person.challenge_id)
-        return None if view is None else render.clock_reminder(view, person.user_id)
+        if view is None:
+            return None
+        now = self.bot.svc.now()
+        standing = view.standings.row(person.user_id)
+        challenge = Subject.challenge(view.row.status, view.rules.ends_at, now)
+        clock = Subject(challenge.over, standing.window_end if standing is not None else challenge.moment)
+        return render.clock_reminder(view, person.user_id) if still_matters(Aging.REMINDER, clock, now) else None
 
     async def _member_result(self, ann: AnnouncementRow) -> Outgoing | None:
         person = await store.participant_by_rowid(self.bot.svc.db, ann.ref_id)
@@ -291,7 +310,10 @@ class Challenges(commands.Cog):
         view = await self._view(person.challenge_id)
         if view is None:
             return None
-        return render.member_result(view, person.user_id, await self._chart(view, [person.user_id]))
+        uid = person.user_id
+        message = render.member_result(view, uid)
+        message.image = DeferredImage(render.member_chart_filename(view, uid), lambda: self._chart(view, [uid]))
+        return message
 
     async def _chart(self, view: service.ChallengeView, ids: list[int]) -> bytes | None:
         """Cumulative progress of `ids` against the target line, up to the end (or now, if sooner)."""

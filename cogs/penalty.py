@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain import penalties as rules
+from bot.domain.announcements import Aging, Subject, still_matters
 from bot.domain.text import optional_text
 from bot.domain.units import parse_unit
 from bot.render import penalties as render
@@ -255,10 +256,10 @@ class Penalties(commands.Cog):
         self.bot.tree.add_command(PenaltyCommands())
         self.bot.add_dynamic_items(PenaltyButton)
         self.bot.announcer(service.ANN_SUBMITTED, self._submitted)
-        self.bot.announcer(service.ANN_DONE, self._simple(render.done, ("verified",)))
-        self.bot.announcer(service.ANN_WAIVED, self._simple(render.waived, ("waived",)))
-        self.bot.announcer(service.ANN_REMINDER, self._simple(render.reminder, ("owed",)))
-        self.bot.announcer(service.ANN_OVERDUE, self._simple(render.overdue, ("owed",)))
+        self.bot.announcer(service.ANN_DONE, self._simple(render.done, Aging.RECORD))
+        self.bot.announcer(service.ANN_WAIVED, self._simple(render.waived, Aging.RECORD))
+        self.bot.announcer(service.ANN_REMINDER, self._simple(render.reminder, Aging.REMINDER))
+        self.bot.announcer(service.ANN_OVERDUE, self._simple(render.overdue, Aging.RECORD))
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command("penalty")
@@ -280,13 +281,17 @@ class Penalties(commands.Cog):
         return message
 
     def _simple(
-        self, make: Callable[[PenaltyView], Outgoing], statuses: tuple[str, ...]
+        self, make: Callable[[PenaltyView], Outgoing], aging: Aging
     ) -> Callable[[AnnouncementRow], Awaitable[Outgoing | None]]:
-        """An announcement about one penalty, posted only while it is still in one of `statuses`."""
+        """An announcement about one penalty; a reminder only while the penalty is owed and not yet due."""
 
         async def announce(ann: AnnouncementRow) -> Outgoing | None:
             row = await store.get(self.bot.svc.db, ann.ref_id)
-            if row is None or row.status not in statuses:
+            if row is None:
+                return None
+            now = self.bot.svc.now()
+            subject = Subject(over=rules.PenaltyStatus(row.status) is not rules.PenaltyStatus.OWED, moment=row.due_at)
+            if not still_matters(aging, subject, now):
                 return None
             return make(await service.view(self.bot.svc, row))
 

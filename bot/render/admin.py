@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import discord
 
 from bot.domain.guild_settings import GuildSettings
 from bot.domain.timeparse import title_duration, ts
+from bot.render.announcements import undeliverable_line
 from bot.render.commands import CommandMentions
 from bot.render.limits import paged_embeds, truncate
 from bot.render.message import Outgoing
 from bot.render.text import shown
 from bot.services.export import ExportFiles
+from bot.store.announcements import Undeliverable
 
 AuditEntry = tuple[datetime, int, str, str, str | None]
 
 
-def audit_pages(entries: list[AuditEntry]) -> list[discord.Embed]:
-    lines = [
+def audit_pages(entries: list[AuditEntry], undelivered: Sequence[Undeliverable] = ()) -> list[discord.Embed]:
+    """Announcements the bot gave up on first (admins act on those), then who changed what."""
+    lines = [undeliverable_line(item) for item in undelivered] + [
         f"{ts(at, 'f')} <@{actor}> **{action}** {shown(truncate(target, 200))}"
         + (f" — {shown(truncate(why, 200))}" if why else "")
         for at, actor, action, target, why in entries

@@ -269,8 +269,9 @@ def milestone(view: ChallengeView, user_id: int | None, mark: int) -> Outgoing:
     )
 
 
-def member_result(view: ChallengeView, user_id: int, chart: bytes | None = None) -> Outgoing:
-    """One member judged before the challenge ends (each mode): their target or their clock's end."""
+def member_result(view: ChallengeView, user_id: int) -> Outgoing:
+    """One member judged before the challenge ends (each mode): their target or their clock's end.
+    The outbox adds their chart (`member_chart_filename`) once drawn."""
     person = next((p for p in view.participants if p.user_id == user_id), None)
     row = view.standings.row(user_id)
     unit = view.rules.unit
@@ -287,13 +288,15 @@ def member_result(view: ChallengeView, user_id: int, chart: bytes | None = None)
     others = sum(1 for p in view.participants if p.result is None)
     if others:
         text += f" {others} still going."
-    outgoing = Outgoing(fallback_channel_id=view.row.channel_id, content=truncate(text, 2000), ping=[user_id])
-    if chart is not None:
-        outgoing.files.append((f"challenge-{view.row.no}-{user_id}.png", chart))
-    return outgoing
+    return Outgoing(fallback_channel_id=view.row.channel_id, content=truncate(text, 2000), ping=[user_id])
 
 
-def result(view: ChallengeView, chart: bytes | None) -> Outgoing:
+def member_chart_filename(view: ChallengeView, user_id: int) -> str:
+    return f"challenge-{view.row.no}-{user_id}.png"
+
+
+def result(view: ChallengeView) -> Outgoing:
+    """The result; the outbox adds its chart (`chart_filename`) to the embed once drawn."""
     winners = [p.user_id for p in view.participants if p.result == "succeeded"]
     losers = [p.user_id for p in view.participants if p.result == "failed"]
     lines = []
@@ -303,18 +306,16 @@ def result(view: ChallengeView, chart: bytes | None) -> Outgoing:
         lines.append("❌ Didn't make it: " + ", ".join(f"<@{uid}>" for uid in losers))
     if not view.participants:
         lines.append("Nobody took part.")
-    embed = challenge_embed(view, heading=f"Result — {name(view)}")
-    outgoing = Outgoing(
+    return Outgoing(
         fallback_channel_id=view.row.channel_id,
         content=truncate(f"🏆 **{shown(view.title)}** (#{view.row.no}) is over.\n" + "\n".join(lines), 2000),
-        embeds=[embed],
+        embeds=[challenge_embed(view, heading=f"Result — {name(view)}")],
         ping=[p.user_id for p in view.participants],
     )
-    if chart is not None:
-        filename = f"challenge-{view.row.no}.png"
-        embed.set_image(url=f"attachment://{filename}")
-        outgoing.files.append((filename, chart))
-    return outgoing
+
+
+def chart_filename(view: ChallengeView) -> str:
+    return f"challenge-{view.row.no}.png"
 
 
 def cancelled(view: ChallengeView, by: int | None) -> Outgoing:

@@ -649,6 +649,7 @@ def _start_worker() -> None:
     """In each worker: leave Ctrl-C to the bot, end with the bot however it ends (even SIGKILL),
     and draw once, so that imports and font loading are done before the first chart."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(10)  # charts may wait; the bot's own process (posting, answering) goes first
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent.sentinel,), name="exit-with-bot", daemon=True).start()

@@ -8,8 +8,10 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.store.codec import opt_from_db, to_db
+from bot.store.codec import from_db, opt_from_db, to_db
 from bot.store.db import Database
+
+ERROR_MAX = 300  # characters of the last error kept on a row
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,21 @@ class AnnouncementRow:
     ref_id: int
     channel_id: int
     attempted_at: datetime | None
+    created_at: datetime
+    attempts: int = 0
+    posted: bool = False  # True: only its image is still to be added (`image_pending`)
+    message_id: int | None = None
+    message_channel_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Undeliverable:
+    kind: str
+    channel_id: int
+    created_at: datetime
+    given_up_at: datetime
+    attempts: int
+    error: str | None
 
 
 _QUEUE = (
@@ -41,37 +58,175 @@ def queue_now(conn: sqlite3.Connection, guild_id: int, kind: str, ref_id: int, c
     return conn.execute(_QUEUE, (guild_id, kind, ref_id, channel_id, to_db(now))).rowcount == 1
 
 
+def _row(r: aiosqlite.Row) -> AnnouncementRow:
+    return AnnouncementRow(
+        id=r["id"],
+        guild_id=r["guild_id"],
+        kind=r["kind"],
+        ref_id=r["ref_id"],
+        channel_id=r["channel_id"],
+        attempted_at=opt_from_db(r["attempted_at"]),
+        created_at=from_db(r["created_at"]),
+        attempts=r["attempts"],
+        posted=r["posted_at"] is not None,
+        message_id=r["message_id"],
+        message_channel_id=r["message_channel_id"],
+    )
+
+
+async def get(db: Database, ann_id: int) -> AnnouncementRow | None:
+    row = await db.fetchone("SELECT * FROM announcements WHERE id = ?", (ann_id,))
+    return None if row is None else _row(row)
+
+
 async def unposted(db: Database, channel_id: int | None = None) -> list[AnnouncementRow]:
-    """Queued and not yet posted, oldest first (in one channel, with `channel_id`)."""
+    """Queued and neither posted nor given up, oldest first (in one channel, with `channel_id`),
+    including those waiting for their next try."""
     if channel_id is None:
-        rows = await db.fetchall("SELECT * FROM announcements WHERE posted_at IS NULL ORDER BY id")
+        rows = await db.fetchall(
+            "SELECT * FROM announcements WHERE posted_at IS NULL AND undeliverable_at IS NULL ORDER BY id"
+        )
     else:
         rows = await db.fetchall(
-            "SELECT * FROM announcements WHERE posted_at IS NULL AND channel_id = ? ORDER BY id", (channel_id,)
+            "SELECT * FROM announcements WHERE posted_at IS NULL AND undeliverable_at IS NULL AND channel_id = ?"
+            " ORDER BY id",
+            (channel_id,),
         )
-    return [
-        AnnouncementRow(r["id"], r["guild_id"], r["kind"], r["ref_id"], r["channel_id"], opt_from_db(r["attempted_at"]))
-        for r in rows
-    ]
+    return [_row(r) for r in rows]
+
+
+_DUE = (
+    "SELECT * FROM announcements WHERE posted_at IS NULL AND undeliverable_at IS NULL"
+    " AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
+    " UNION ALL"
+    " SELECT * FROM announcements WHERE image_pending = 1 AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
+    " ORDER BY id"
+)
+_DUE_IN_CHANNEL = (
+    "SELECT * FROM announcements WHERE posted_at IS NULL AND undeliverable_at IS NULL AND channel_id = :channel"
+    " AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
+    " UNION ALL"
+    " SELECT * FROM announcements WHERE image_pending = 1 AND channel_id = :channel"
+    " AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
+    " ORDER BY id"
+)
+
+
+async def due(db: Database, now: datetime, channel_id: int | None = None) -> list[AnnouncementRow]:
+    """What to do now, oldest first: announcements to post and posted ones whose image is still to
+    be added, each unless it waits for its next try."""
+    if channel_id is None:
+        rows = await db.fetchall(_DUE, {"now": to_db(now)})
+    else:
+        rows = await db.fetchall(_DUE_IN_CHANNEL, {"now": to_db(now), "channel": channel_id})
+    return [_row(r) for r in rows]
+
+
+async def due_channels(db: Database, now: datetime) -> list[int]:
+    """The channels with something due (see `due`), the one with the oldest first."""
+    rows = await db.fetchall(
+        "SELECT channel_id, MIN(id) AS first FROM ("
+        " SELECT channel_id, id FROM announcements WHERE posted_at IS NULL AND undeliverable_at IS NULL"
+        " AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
+        " UNION ALL"
+        " SELECT channel_id, id FROM announcements WHERE image_pending = 1"
+        " AND (next_attempt_at IS NULL OR next_attempt_at <= :now))"
+        " GROUP BY channel_id ORDER BY first",
+        {"now": to_db(now)},
+    )
+    return [r["channel_id"] for r in rows]
+
+
+async def next_attempt_at(db: Database) -> datetime | None:
+    """The earliest time a waiting announcement (or image) is to be tried again."""
+    row = await db.fetchone(
+        "SELECT MIN(t) FROM ("
+        " SELECT MIN(next_attempt_at) AS t FROM announcements WHERE posted_at IS NULL AND undeliverable_at IS NULL"
+        " UNION ALL SELECT MIN(next_attempt_at) FROM announcements WHERE image_pending = 1)"
+    )
+    return None if row is None else opt_from_db(row[0])
 
 
 async def mark_attempted(db: Database, ann_id: int, now: datetime) -> None:
+    def work(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE announcements SET attempted_at = ? WHERE id = ?", (to_db(now), ann_id))
+
+    await db.write(work)
+
+
+async def mark_posted(
+    db: Database,
+    ann_id: int,
+    message: tuple[int, int] | None,
+    now: datetime,
+    *,
+    image_pending: bool = False,
+) -> bool:
+    """Posted as (channel id, message id), or dropped with None; tries start over for its image."""
+    channel_id, message_id = message if message is not None else (None, None)
+
+    def work(conn: sqlite3.Connection) -> bool:
+        cur = conn.execute(
+            "UPDATE announcements SET posted_at = ?, message_channel_id = ?, message_id = ?, image_pending = ?,"
+            " attempts = 0, next_attempt_at = NULL"
+            " WHERE id = ? AND posted_at IS NULL AND undeliverable_at IS NULL",
+            (to_db(now), channel_id, message_id, int(image_pending), ann_id),
+        )
+        return cur.rowcount == 1
+
+    # One trip to the database thread: 500 results due at once make 1,000 of these (docs/benchmarks.md).
+    return await db.write(work)
+
+
+async def mark_image_done(db: Database, ann_id: int) -> None:
+    """Its image was added to the message, or will never be (cannot be drawn, message gone)."""
     async with db.transaction() as conn:
-        await conn.execute("UPDATE announcements SET attempted_at = ? WHERE id = ?", (to_db(now), ann_id))
+        await conn.execute(
+            "UPDATE announcements SET image_pending = 0, attempts = 0, next_attempt_at = NULL WHERE id = ?", (ann_id,)
+        )
 
 
-async def mark_posted(db: Database, ann_id: int, message_id: int | None, now: datetime) -> bool:
+async def mark_failed(db: Database, ann_id: int, attempts: int, retry_at: datetime, error: str) -> None:
+    """A try failed: `attempts` so far, the next one at `retry_at`."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE announcements SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+            (attempts, to_db(retry_at), error[:ERROR_MAX], ann_id),
+        )
+
+
+async def mark_undeliverable(db: Database, ann_id: int, attempts: int, now: datetime, error: str) -> bool:
+    """Given up: never posted. False when it was already posted or given up (nothing changed)."""
     async with db.transaction() as conn:
         cur = await conn.execute(
-            "UPDATE announcements SET posted_at = ?, message_id = ? WHERE id = ? AND posted_at IS NULL",
-            (to_db(now), message_id, ann_id),
+            "UPDATE announcements SET undeliverable_at = ?, attempts = ?, next_attempt_at = NULL, last_error = ?"
+            " WHERE id = ? AND posted_at IS NULL AND undeliverable_at IS NULL",
+            (to_db(now), attempts, error[:ERROR_MAX], ann_id),
         )
         return cur.rowcount == 1
 
 
+async def undeliverable(db: Database, guild_id: int, limit: int = 25) -> list[Undeliverable]:
+    """The server's announcements given up on, newest first."""
+    rows = await db.fetchall(
+        "SELECT kind, channel_id, created_at, undeliverable_at, attempts, last_error FROM announcements"
+        " WHERE guild_id = ? AND undeliverable_at IS NOT NULL ORDER BY undeliverable_at DESC, id DESC LIMIT ?",
+        (guild_id, limit),
+    )
+    return [
+        Undeliverable(
+            r["kind"], r["channel_id"], from_db(r["created_at"]), from_db(r["undeliverable_at"]), r["attempts"],
+            r["last_error"],
+        )
+        for r in rows
+    ]  # fmt: skip
+
+
 async def message_id_for(db: Database, kind: str, ref_id: int) -> tuple[int, int] | None:
+    """(channel id, message id) of a posted announcement, in the channel it went to."""
     row = await db.fetchone(
-        "SELECT channel_id, message_id FROM announcements WHERE kind = ? AND ref_id = ? AND message_id IS NOT NULL",
+        "SELECT COALESCE(message_channel_id, channel_id) AS channel, message_id FROM announcements"
+        " WHERE kind = ? AND ref_id = ? AND message_id IS NOT NULL",
         (kind, ref_id),
     )
-    return None if row is None else (row["channel_id"], row["message_id"])
+    return None if row is None else (row["channel"], row["message_id"])

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import yarl
 from discord.gateway import DiscordWebSocket
 
-from tests.emulator import DiscordEmulator, EmulatorError, Guild
+from tests.emulator import DiscordEmulator, EmulatorError, EmulatorTimeoutError, Guild
 
 if TYPE_CHECKING:
     from bot.app import FitbetBot
@@ -48,7 +48,10 @@ BOT_TASK_PREFIXES: tuple[str, ...] = (
     "discord-ui-dynamic-item",
     "fitbet-catch-up",
     "fitbet-card",
+    "fitbet-post",  # the outbox's work: a retry it woke up for, a chart added to a posted result
 )
+OUTBOX_TASKS = "fitbet-post"
+OUTBOX_TIMEOUT = 120.0
 
 
 # Every `python -m bot` a test started; `kill_leftover_processes()` ends those still running.
@@ -220,6 +223,7 @@ class BotHandle:
             await self.stop()
             raise
         self.emulator.idle_probe = bot_idle_probe(self.busy_task_prefixes)
+        await self.outbox_done()
         await self.emulator.settle()
         return bot
 
@@ -260,8 +264,18 @@ class BotHandle:
     async def run_due(self) -> int:
         """Run every timer due at `clock.now()`, then wait until the bot's posting is done."""
         ran = await self.bot.timers.run_due()
+        await self.outbox_done()
         await self.emulator.settle()
         return int(ran or 0)
+
+    async def outbox_done(self, timeout: float = OUTBOX_TIMEOUT) -> None:
+        """Wait for the outbox's work in flight: results are posted at once and their charts follow
+        by edits, drawn in a thread here (`chart_processes=0`), one after the other: 100 results take
+        longer than `settle()` waits for requests."""
+        try:
+            await asyncio.wait_for(bot_idle_probe((OUTBOX_TASKS,))(), timeout)
+        except TimeoutError:
+            raise EmulatorTimeoutError(f"the outbox was still busy after {timeout:.0f}s") from None
 
     async def advance(self, delta: timedelta) -> int:
         """Move the clock by `delta`, then `run_due()`."""

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.store import announcements
 from tests.e2e.harness import BotHandle
 from tests.emulator import DiscordEmulator, Guild, Permission
 
@@ -61,10 +62,12 @@ async def test_an_undeliverable_announcement_is_logged_once_not_retried_forever(
     general.overwrite(bot_member, deny=Permission.SEND_MESSAGES)
     emulator.update_channel(general)
     await emulator.settle()
-    with caplog.at_level(logging.ERROR, logger="bot.app"):
+    with caplog.at_level(logging.ERROR, logger="bot.outbox"):
         await bot_handle.advance(timedelta(hours=7, minutes=1))
         await bot_handle.run_due()
+        await emulator.invoke(alice, "challenge list")  # later commands don't try it again
     undeliverable = [r for r in caplog.records if "undeliverable" in r.getMessage()]
     assert len(undeliverable) == 1
-    row = await bot_handle.bot.svc.db.fetchone("SELECT COUNT(*) FROM announcements WHERE posted_at IS NULL")
-    assert row is not None and row[0] == 0
+    assert await announcements.unposted(bot_handle.bot.svc.db) == []
+    row = await bot_handle.bot.svc.db.fetchone("SELECT kind FROM announcements WHERE undeliverable_at IS NOT NULL")
+    assert row is not None and row["kind"] == "challenge_result"

@@ -241,6 +241,8 @@ class DiscordEmulator:
         self._limit_edits = False
         self._edit_hits: dict[int, list[float]] = {}
         self._injected: list[tuple[str, re.Pattern[str], int, int, str]] = []
+        self._limit_edits = False
+        self._edit_hits: dict[int, list[float]] = {}
         self._routes: list[_Route] = []
         self._openapi: OpenApiValidator | None = None
         self._openapi_setting = openapi

@@ -107,3 +107,16 @@ def test_the_bot_process_never_imports_matplotlib() -> None:
         [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+async def test_chart_workers_run_at_a_lower_priority_than_the_bot() -> None:
+    """Charts can wait; the bot posting results and answering members must not wait for them."""
+    renderer = ChartRenderer(1)
+    try:
+        renderer.start()
+        await renderer.render(CHART)
+        assert renderer._pool is not None
+        (pid,) = renderer._pool._processes
+        assert os.getpriority(os.PRIO_PROCESS, pid) > os.getpriority(os.PRIO_PROCESS, os.getpid())
+    finally:
+        renderer.close()
