@@ -106,9 +106,6 @@ class FitbetBot(commands.Bot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
-        timers.start()
-        pending = await timers.rearm()
-        log.info("scheduler started with %d pending timer(s)", pending)
         self._catch_up_task = asyncio.get_running_loop().create_task(self._catch_up(), name="fitbet-catch-up")
         if self.heartbeat is not None:
             self.add_listener(self.heartbeat.beat_now, "on_ready")
@@ -140,10 +137,13 @@ class FitbetBot(commands.Bot):
         return CommandMentions({**self.command_ids.get(None, {}), **self.command_ids.get(guild_id, {})})
 
     async def _catch_up(self) -> None:
-        """Settle what passed while we were down, then post anything left in the outbox."""
+        """Once ready, start the timers (bot.scheduling): their first pass settles what passed while
+        we were down and posts the outbox; then they sleep until the next pending row."""
         await self.wait_until_ready()
         try:
-            ran = await self.timers.run_due()
+            self.timers.start()
+            log.info("scheduler started with %d pending timer(s)", await self.timers.pending())
+            ran = await self.timers.caught_up()
             log.info("start-up catch-up done: %d overdue timer(s) handled", ran)
         except Exception:
             log.exception("catch-up failed")
@@ -178,7 +178,7 @@ class FitbetBot(commands.Bot):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._catch_up_task
         if self._svc is not None:
-            self._svc.timers.shutdown()
+            await self._svc.timers.stop()
         await super().close()
         self.charts.close()
         db, self._db, self._svc = self._db, None, None

@@ -24,7 +24,7 @@ from bot.services.bets import BetView
 from bot.services.challenges import ChallengeView
 from bot.services.context import Services
 from bot.services.export import ExportFiles, ExportPacker
-from bot.store import audit, exports, guilds, timers
+from bot.store import audit, exports, guilds
 from bot.store import bets as bet_store
 from bot.store import challenges as challenge_store
 from bot.store.codec import from_db, to_db
@@ -108,15 +108,11 @@ async def extend_challenge(
             await conn.execute(
                 "UPDATE challenges SET latest_start = ? WHERE id = ?", (to_db(rules.latest_start), row.id)
             )
-        await timers.upsert(conn, guild_id, challenge_service.TIMER_END, row.id, rules.ends_at)
+        await svc.timers.schedule_at(conn, guild_id, challenge_service.TIMER_END, row.id, rules.ends_at)
         remind = challenge_service.reminder_time(svc, rules)
         if remind is not None and remind > now:
-            await timers.upsert(conn, guild_id, challenge_service.TIMER_REMINDER, row.id, remind)
+            await svc.timers.schedule_at(conn, guild_id, challenge_service.TIMER_REMINDER, row.id, remind)
         await audit.record(conn, guild_id, actor_id, "extend", f"challenge #{no} → {to_db(rules.ends_at)}", why, now)
-    svc.timers.wake_at(challenge_service.TIMER_END, row.id, rules.ends_at)
-    remind = challenge_service.reminder_time(svc, rules)
-    if remind is not None and remind > now:
-        svc.timers.wake_at(challenge_service.TIMER_REMINDER, row.id, remind)
     fresh = await challenge_store.get(svc.db, row.id)
     assert fresh is not None
     return await challenge_service.view(svc, fresh)

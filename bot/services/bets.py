@@ -17,9 +17,10 @@ from bot.domain.text import optional_text
 from bot.domain.timeparse import parse_duration, parse_local_datetime
 from bot.domain.units import parse_unit
 from bot.errors import NotAllowed, NotFound, UserError
+from bot.scheduling import TimerRow
 from bot.services import challenges as challenge_service
 from bot.services.context import Services
-from bot.store import announcements, timers
+from bot.store import announcements
 from bot.store import bets as store
 from bot.store import challenges as challenge_store
 from bot.store import penalties as penalty_store
@@ -27,7 +28,6 @@ from bot.store.bets import BetRow, NewBet, OpponentRow, StakeRow
 from bot.store.challenges import ChallengeRow
 from bot.store.db import InTransaction
 from bot.store.penalties import NewPenalty, PenaltyRow
-from bot.store.timers import TimerRow
 
 TIMER_DECIDE = "bet_decide"  # manual bets: stop taking opponents, start asking for the result
 
@@ -390,9 +390,7 @@ async def create_bet(
         for user_id in sorted({o.user_id for o in opponents}):
             await store.add_named_opponent(conn, row.id, user_id)
         if isinstance(subject, ManualSubject):
-            await timers.upsert(conn, guild_id, TIMER_DECIDE, row.id, subject.decide_at)
-    if isinstance(subject, ManualSubject):
-        svc.timers.wake_at(TIMER_DECIDE, row.id, subject.decide_at)
+            await svc.timers.schedule_at(conn, guild_id, TIMER_DECIDE, row.id, subject.decide_at)
     return await view(svc, row)
 
 
@@ -559,10 +557,8 @@ async def _settle(
         await penalty_store.add_event(conn, penalty.id, None, "assign", now, detail=f"bet #{row.no}")
         remind = penalty_rules.reminder_at(penalty.due_at, now)
         if remind is not None:
-            await timers.upsert(conn, row.guild_id, TIMER_PENALTY_REMINDER, penalty.id, remind)
-            svc.timers.wake_at(TIMER_PENALTY_REMINDER, penalty.id, remind)
-        await timers.upsert(conn, row.guild_id, TIMER_PENALTY_DUE, penalty.id, penalty.due_at)
-        svc.timers.wake_at(TIMER_PENALTY_DUE, penalty.id, penalty.due_at)
+            await svc.timers.schedule_at(conn, row.guild_id, TIMER_PENALTY_REMINDER, penalty.id, remind)
+        await svc.timers.schedule_at(conn, row.guild_id, TIMER_PENALTY_DUE, penalty.id, penalty.due_at)
         created.append(penalty)
     await announcements.queue(conn, row.guild_id, ANN_SETTLED, row.id, await _announce_channel(svc, row), now)
     return created
@@ -574,13 +570,13 @@ async def _void(
     """Void once: the bet keeps its history; open penalties are cancelled; announced."""
     if not await store.void(conn, row.id, now, by, reason):
         return False
-    await timers.cancel(conn, TIMER_DECIDE, row.id, now)
+    await svc.timers.cancel(conn, TIMER_DECIDE, row.id, now)
     for penalty in await penalty_store.for_bet(conn, row.id):
         new = penalty_rules.status_after_void(penalty_rules.PenaltyStatus(penalty.status))
         if new.value != penalty.status and await penalty_store.close(conn, penalty.id, new.value, now):
             await penalty_store.add_event(conn, penalty.id, by, "cancel", now, detail=reason)
             for kind in (TIMER_PENALTY_REMINDER, TIMER_PENALTY_DUE):
-                await timers.cancel(conn, kind, penalty.id, now)
+                await svc.timers.cancel(conn, kind, penalty.id, now)
     await announcements.queue(conn, row.guild_id, ANN_VOIDED, row.id, await _announce_channel(svc, row), now)
     return True
 
@@ -714,7 +710,6 @@ async def void_bet(
             raise UserError("This bet has already been voided.")
         if audit is not None:
             await audit(conn)
-    svc.timers.forget(TIMER_DECIDE, row.id)
     return await view(svc, row)
 
 

@@ -34,12 +34,12 @@ from bot.domain.units import (
     to_base,
 )
 from bot.errors import NotAllowed, NotFound, RepeatedInteraction, UserError
+from bot.scheduling import TimerRow
 from bot.services.context import Services
-from bot.store import announcements, timers
+from bot.store import announcements
 from bot.store import challenges as store
 from bot.store.challenges import ChallengeRow, LogRow, NewChallenge, ParticipantRow
 from bot.store.db import InTransaction
-from bot.store.timers import TimerRow
 
 TIMER_START = "challenge_start"
 TIMER_REMINDER = "challenge_reminder"
@@ -240,7 +240,6 @@ async def create(
         announce_to = settings.announce_channel(channel_id)
         if announce_to != channel_id:
             await announcements.queue(conn, guild_id, ANN_CREATED, row.id, announce_to, now)
-    _wake(svc, row, rules)
     return await view(svc, row, now=now)
 
 
@@ -263,21 +262,11 @@ async def _arm(svc: Services, conn: aiosqlite.Connection, row: ChallengeRow, rul
     """(Re)write the challenge's timers from its rules; call inside the transaction that changed them."""
     now = svc.now()
     if rules.starts_at > now:
-        await timers.upsert(conn, row.guild_id, TIMER_START, row.id, rules.starts_at)
+        await svc.timers.schedule_at(conn, row.guild_id, TIMER_START, row.id, rules.starts_at)
     remind = reminder_time(svc, rules)
     if remind is not None and remind > now:
-        await timers.upsert(conn, row.guild_id, TIMER_REMINDER, row.id, remind)
-    await timers.upsert(conn, row.guild_id, TIMER_END, row.id, rules.ends_at)
-
-
-def _wake(svc: Services, row: ChallengeRow, rules: ChallengeRules) -> None:
-    now = svc.now()
-    if rules.starts_at > now:
-        svc.timers.wake_at(TIMER_START, row.id, rules.starts_at)
-    remind = reminder_time(svc, rules)
-    if remind is not None and remind > now:
-        svc.timers.wake_at(TIMER_REMINDER, row.id, remind)
-    svc.timers.wake_at(TIMER_END, row.id, rules.ends_at)
+        await svc.timers.schedule_at(conn, row.guild_id, TIMER_REMINDER, row.id, remind)
+    await svc.timers.schedule_at(conn, row.guild_id, TIMER_END, row.id, rules.ends_at)
 
 
 def _check_open(row: ChallengeRow, action: str) -> None:
@@ -346,7 +335,7 @@ async def leave(svc: Services, guild_id: int, no: int | None, user_id: int) -> C
         if not await store.remove_participant(conn, row.id, user_id, now):
             raise UserError(f"You're not in challenge #{row.no}.")
         for kind in (TIMER_CLOCK_END, TIMER_CLOCK_REMINDER):
-            await timers.cancel(conn, kind, me.rowid, now)
+            await svc.timers.cancel(conn, kind, me.rowid, now)
         await _finish_if_all_judged(svc, conn, fresh, now)
     fresh = await store.get(svc.db, row.id)
     assert fresh is not None
@@ -467,14 +456,12 @@ async def _after_log(svc: Services, conn: aiosqlite.Connection, done: _Accepted,
         for hook in svc.on_challenge_started:
             await hook(conn, row, now, subject)
         if rules.attempt is not None and state.participant_rowid is not None:
-            await timers.upsert(
+            await svc.timers.schedule_at(
                 conn, row.guild_id, TIMER_CLOCK_END, state.participant_rowid, rules_mod.clock_end(rules, now)
             )
-            svc.timers.wake_at(TIMER_CLOCK_END, state.participant_rowid, rules_mod.clock_end(rules, now))
             remind = clock_reminder_time(svc, rules, now)
             if remind is not None:
-                await timers.upsert(conn, row.guild_id, TIMER_CLOCK_REMINDER, state.participant_rowid, remind)
-                svc.timers.wake_at(TIMER_CLOCK_REMINDER, state.participant_rowid, remind)
+                await svc.timers.schedule_at(conn, row.guild_id, TIMER_CLOCK_REMINDER, state.participant_rowid, remind)
     if done.progress.reached_now and rules.mode is Mode.EACH:
         await judge_member(svc, conn, row, done.log.user_id, now)
 
@@ -571,17 +558,15 @@ async def cancel(
         if not await store.set_status(conn, row.id, ("scheduled", "active"), "cancelled", now, actor_id):
             raise UserError(f"Challenge #{row.no} is already closed.")
         for kind in (TIMER_START, TIMER_REMINDER, TIMER_END):
-            await timers.cancel(conn, kind, row.id, now)
+            await svc.timers.cancel(conn, kind, row.id, now)
         for person in await store.participants(conn, row.id):
             for kind in (TIMER_CLOCK_END, TIMER_CLOCK_REMINDER):
-                await timers.cancel(conn, kind, person.rowid, now)
+                await svc.timers.cancel(conn, kind, person.rowid, now)
         await announcements.queue(conn, guild_id, ANN_CANCELLED, row.id, settings.announce_channel(row.channel_id), now)
         for hook in svc.on_challenge_closed:
             await hook(conn, fresh, None, now)
         if audit is not None:
             await audit(conn)
-    for kind in (TIMER_START, TIMER_REMINDER, TIMER_END):
-        svc.timers.forget(kind, row.id)
     fresh = await store.get(svc.db, row.id)
     assert fresh is not None
     return await view(svc, fresh, now=now)
@@ -673,10 +658,10 @@ async def _finish(svc: Services, conn: aiosqlite.Connection, row: ChallengeRow, 
     settings = await svc.guild_settings(row.guild_id)
     await announcements.queue(conn, row.guild_id, ANN_RESULT, row.id, settings.announce_channel(row.channel_id), now)
     for kind in (TIMER_REMINDER, TIMER_END):
-        await timers.cancel(conn, kind, row.id, now)
+        await svc.timers.cancel(conn, kind, row.id, now)
     for person in people:
         for kind in (TIMER_CLOCK_END, TIMER_CLOCK_REMINDER):
-            await timers.cancel(conn, kind, person.rowid, now)
+            await svc.timers.cancel(conn, kind, person.rowid, now)
     for hook in svc.on_challenge_closed:
         await hook(conn, row, results, now)
     return True
@@ -704,7 +689,7 @@ async def judge_member(
     if not await store.record_result(conn, row.id, user_id, result.succeeded, result.reached_at, result.total, now):
         return False
     for kind in (TIMER_CLOCK_END, TIMER_CLOCK_REMINDER):
-        await timers.cancel(conn, kind, me.rowid, now)
+        await svc.timers.cancel(conn, kind, me.rowid, now)
     settings = await svc.guild_settings(row.guild_id)
     if not await _can_finish_early(conn, row, now):  # the member's result first, then what follows from it
         channel = settings.announce_channel(row.channel_id)

@@ -21,15 +21,15 @@ from bot.domain.text import optional_text
 from bot.domain.timeparse import parse_clock_duration
 from bot.domain.units import Unit, base_for, parse_amount, parse_unit
 from bot.errors import NotFound, UserError
+from bot.scheduling import TimerRow
 from bot.services.auditing import audit_line
 from bot.services.bets import TIMER_PENALTY_DUE, TIMER_PENALTY_REMINDER
 from bot.services.context import Services
-from bot.store import announcements, timers
+from bot.store import announcements
 from bot.store import bets as bet_store
 from bot.store import penalties as store
 from bot.store.db import InTransaction
 from bot.store.penalties import EventRow, PenaltyRow
-from bot.store.timers import TimerRow
 
 ANN_SUBMITTED = "penalty_submitted"  # ref: the submit event's id (a resubmission posts again)
 ANN_DONE = "penalty_done"
@@ -195,9 +195,9 @@ async def submit(
     return SubmitResult(view=await view(svc, row), submission=submission, event_id=event_id)
 
 
-async def _close_timers(conn: aiosqlite.Connection, penalty_id: int, now: datetime) -> None:
+async def _close_timers(svc: Services, conn: aiosqlite.Connection, penalty_id: int, now: datetime) -> None:
     for kind in (TIMER_PENALTY_REMINDER, TIMER_PENALTY_DUE):
-        await timers.cancel(conn, kind, penalty_id, now)
+        await svc.timers.cancel(conn, kind, penalty_id, now)
 
 
 async def verify(
@@ -213,10 +213,9 @@ async def verify(
         if not await store.verify(conn, fresh.id, actor_id, now):
             raise UserError("This penalty isn't waiting to be checked any more.")
         await store.add_event(conn, fresh.id, actor_id, "verify", now)
-        await _close_timers(conn, fresh.id, now)
+        await _close_timers(svc, conn, fresh.id, now)
         await announcements.queue(conn, fresh.guild_id, ANN_DONE, fresh.id, channel, now)
         await _audit_admin(svc, conn, fresh, actor_id, is_admin, "verify", None, audit)
-    _forget(svc, row.id)
     return await view(svc, row)
 
 
@@ -276,16 +275,10 @@ async def waive(
         if not await store.close(conn, fresh.id, new.value, now):
             raise UserError("This penalty is already closed.")
         await store.add_event(conn, fresh.id, actor_id, "waive", now, detail=clean)
-        await _close_timers(conn, fresh.id, now)
+        await _close_timers(svc, conn, fresh.id, now)
         await announcements.queue(conn, fresh.guild_id, ANN_WAIVED, fresh.id, channel, now)
         await _audit_admin(svc, conn, fresh, actor_id, is_admin, "waive", clean, audit)
-    _forget(svc, row.id)
     return await view(svc, row)
-
-
-def _forget(svc: Services, penalty_id: int) -> None:
-    for kind in (TIMER_PENALTY_REMINDER, TIMER_PENALTY_DUE):
-        svc.timers.forget(kind, penalty_id)
 
 
 async def verify_no(

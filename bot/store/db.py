@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -43,6 +43,7 @@ class _Transaction:
     db: Database
     task: asyncio.Task[Any] | None
     open: bool = True
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
 
 _CURRENT: ContextVar[_Transaction | None] = ContextVar("fitbet_transaction", default=None)
@@ -116,6 +117,17 @@ class Database:
         current = _CURRENT.get()
         return current is not None and current.open and current.db is self and current.task is _current_task()
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once the calling task's open transaction has committed (never if it rolls back).
+
+        For what must follow a commit and only a commit, e.g. telling the scheduler a timer row changed
+        (bot.scheduling). A callback that raises is logged; the commit stands.
+        """
+        current = _CURRENT.get()
+        if current is None or not self.in_transaction():
+            raise RuntimeError("after_commit() needs a transaction open on this Database")
+        current.after_commit.append(callback)
+
     def _reads_on(self) -> aiosqlite.Connection:
         return self.conn if self.in_transaction() else self.reader
 
@@ -140,6 +152,11 @@ class Database:
                 current.open = False
                 with suppress(ValueError):  # exited from another context (a generator closed elsewhere)
                     _CURRENT.reset(token)
+        for callback in current.after_commit:  # reached only after COMMIT: an exception skips this
+            try:
+                callback()
+            except Exception:
+                log.exception("after-commit callback %r failed", callback)
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:

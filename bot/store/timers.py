@@ -1,4 +1,5 @@
-"""SQL for durable timers."""
+"""SQL for durable timers. Only bot.scheduling calls these: services go through `Timers`, which
+also wakes the scheduler when a row changes."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from datetime import datetime
 import aiosqlite
 
 from bot.store.codec import from_db, to_db
-from bot.store.db import Database
+from bot.store.db import Database, fetchone
+
+# When a pending row runs next: its deadline, or the retry time after a failed run. The index
+# `timers_next` (migration 0010) is on exactly this expression.
+_NEXT = "COALESCE(retry_at, due_at)"
 
 
 @dataclass(frozen=True)
@@ -18,17 +23,19 @@ class TimerRow:
     kind: str
     ref_id: int
     due_at: datetime
+    attempts: int = 0  # failed runs so far
 
 
 def _row(row: aiosqlite.Row) -> TimerRow:
-    return TimerRow(row["id"], row["guild_id"], row["kind"], row["ref_id"], from_db(row["due_at"]))
+    return TimerRow(row["id"], row["guild_id"], row["kind"], row["ref_id"], from_db(row["due_at"]), row["attempts"])
 
 
 async def upsert(conn: aiosqlite.Connection, guild_id: int, kind: str, ref_id: int, due_at: datetime) -> None:
-    """Create or move a timer (moving re-opens it). Call inside a transaction."""
+    """Create or move a timer (moving re-opens it and forgets earlier failures). Call inside a transaction."""
     await conn.execute(
         "INSERT INTO timers (guild_id, kind, ref_id, due_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (kind, ref_id) DO UPDATE SET due_at = excluded.due_at, done_at = NULL",
+        " ON CONFLICT (kind, ref_id) DO UPDATE SET due_at = excluded.due_at, done_at = NULL,"
+        " attempts = 0, retry_at = NULL",
         (guild_id, kind, ref_id, to_db(due_at)),
     )
 
@@ -45,16 +52,39 @@ async def mark_done(conn: aiosqlite.Connection, timer_id: int, now: datetime) ->
     return cur.rowcount == 1
 
 
+async def mark_failed(conn: aiosqlite.Connection, timer_id: int, retry_at: datetime) -> int | None:
+    """Count a failed run and set when to try again; the new number of attempts (None: no longer pending)."""
+    row = await fetchone(
+        conn,
+        "UPDATE timers SET attempts = attempts + 1, retry_at = ? WHERE id = ? AND done_at IS NULL RETURNING attempts",
+        (to_db(retry_at), timer_id),
+    )
+    return None if row is None else int(row["attempts"])
+
+
 async def pending(db: Database) -> list[TimerRow]:
     rows = await db.fetchall("SELECT * FROM timers WHERE done_at IS NULL ORDER BY due_at, id")
     return [_row(r) for r in rows]
 
 
+async def count_pending(db: Database) -> int:
+    row = await db.fetchone("SELECT COUNT(*) AS n FROM timers WHERE done_at IS NULL")
+    return 0 if row is None else int(row["n"])
+
+
 async def due(db: Database, now: datetime) -> list[TimerRow]:
+    """Pending rows to run by `now`, oldest deadline first (a failed one once its retry time has come)."""
     rows = await db.fetchall(
-        "SELECT * FROM timers WHERE done_at IS NULL AND due_at <= ? ORDER BY due_at, id", (to_db(now),)
+        f"SELECT * FROM timers WHERE done_at IS NULL AND {_NEXT} <= ? ORDER BY due_at, id",  # noqa: S608
+        (to_db(now),),
     )
     return [_row(r) for r in rows]
+
+
+async def next_run(db: Database) -> datetime | None:
+    """When the earliest pending row runs (its deadline or its retry time); None if nothing is pending."""
+    row = await db.fetchone(f"SELECT MIN({_NEXT}) AS next FROM timers WHERE done_at IS NULL")  # noqa: S608
+    return None if row is None or row["next"] is None else from_db(row["next"])
 
 
 async def get(db: Database, kind: str, ref_id: int) -> TimerRow | None:

@@ -22,7 +22,7 @@ import signal
 import sys
 import textwrap
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +49,7 @@ BOT_TASK_PREFIXES: tuple[str, ...] = (
     "fitbet-catch-up",
     "fitbet-card",
     "fitbet-post",  # the outbox's work: a retry it woke up for, a chart added to a posted result
+    "fitbet-timers-run",  # a wake-up of the scheduler running what is due (not its sleeper, "fitbet-timers")
 )
 OUTBOX_TASKS = "fitbet-post"
 OUTBOX_TIMEOUT = 120.0
@@ -261,8 +262,30 @@ class BotHandle:
         await self.stop()
         return await self.start()
 
+    @contextlib.asynccontextmanager
+    async def timers_paused(self) -> AsyncIterator[None]:
+        """The scheduler does not wake up inside the block, however far the clock moves: for what a
+        member sees after a deadline but before its timer ran. `run_due()` still works; on leaving,
+        the scheduler starts again and runs whatever came due."""
+        await self.bot.timers.stop()
+        try:
+            yield
+        finally:
+            if self.running:
+                self.bot.timers.start()
+
+    async def timers_idle(self) -> None:
+        """Wait until the bot's scheduler sleeps with nothing due, then until the bot's posting is done.
+
+        Runs nothing itself: after moving the clock, this is how a test sees what the bot did by itself."""
+        await self.bot.timers.wait_idle()
+        await self.emulator.settle()
+
     async def run_due(self) -> int:
-        """Run every timer due at `clock.now()`, then wait until the bot's posting is done."""
+        """Run every timer due at `clock.now()`, then wait until the bot's posting is done.
+
+        The scheduler also runs them by itself when the clock moves (bot.scheduling): this is for tests
+        about something else that want the deadline settled at a known point."""
         ran = await self.bot.timers.run_due()
         await self.outbox_done()
         await self.emulator.settle()

@@ -173,8 +173,9 @@ async def test_join_after_the_end_or_cancel_is_refused(
     await create(emulator, alice, duration="1h")
     await emulator.invoke(alice, "challenge cancel", challenge=1)
     await refused(emulator, bot_handle, bob, "challenge join", "cancelled", challenge=1)
-    bot_handle.clock.advance(timedelta(hours=1))
-    await refused(emulator, bot_handle, bob, "challenge join", "ended", challenge=2)  # before the end timer ran
+    async with bot_handle.timers_paused():
+        bot_handle.clock.advance(timedelta(hours=1))
+        await refused(emulator, bot_handle, bob, "challenge join", "ended", challenge=2)  # before the end timer ran
     await bot_handle.run_due()
     await refused(emulator, bot_handle, bob, "challenge join", "over", challenge=2)
 
@@ -218,8 +219,9 @@ async def test_leave_refusals(emulator: DiscordEmulator, guild: Guild, bot_handl
     await refused(emulator, bot_handle, guild.members["carol"], "challenge leave", "not in challenge #1", challenge=1)
     await refused(emulator, bot_handle, bob, "challenge leave", "no challenge #7", challenge=7)
     # After the end, also before the deadline timer has run, the result stands.
-    bot_handle.clock.advance(timedelta(hours=1))
-    await refused(emulator, bot_handle, bob, "challenge leave", "over", challenge=2)
+    async with bot_handle.timers_paused():
+        bot_handle.clock.advance(timedelta(hours=1))
+        await refused(emulator, bot_handle, bob, "challenge leave", "over", challenge=2)
     await bot_handle.run_due()
     await refused(emulator, bot_handle, bob, "challenge leave", "over", challenge=2)
     await emulator.invoke(alice, "challenge cancel", challenge=1)
@@ -335,8 +337,9 @@ async def test_log_refused_where_the_member_cannot_log(
     await refused(emulator, bot_handle, alice, "challenge log", "no challenge #5", amount="10", challenge=5)
     await emulator.invoke(alice, "challenge cancel", challenge=3)
     await refused(emulator, bot_handle, alice, "challenge log", "cancelled", amount="10", challenge=3)
-    bot_handle.clock.advance(timedelta(hours=1))
-    await refused(emulator, bot_handle, alice, "challenge log", "ended", amount="10", challenge=2)
+    async with bot_handle.timers_paused():  # after the end, before the deadline timer has run
+        bot_handle.clock.advance(timedelta(hours=1))
+        await refused(emulator, bot_handle, alice, "challenge log", "ended", amount="10", challenge=2)
     await bot_handle.run_due()
     await refused(emulator, bot_handle, alice, "challenge log", "over", amount="10", challenge=2)
 
@@ -370,8 +373,9 @@ async def test_undo_refusals(emulator: DiscordEmulator, guild: Guild, bot_handle
     await refused(emulator, bot_handle, alice, "challenge undo", "no challenge #3", challenge=3)
     await emulator.invoke(alice, "challenge cancel", challenge=2)
     await refused(emulator, bot_handle, alice, "challenge undo", "isn't running", challenge=2)
-    bot_handle.clock.advance(timedelta(hours=1))
-    await refused(emulator, bot_handle, alice, "challenge undo", "ended", challenge=1)
+    async with bot_handle.timers_paused():  # after the end, before the deadline timer has run
+        bot_handle.clock.advance(timedelta(hours=1))
+        await refused(emulator, bot_handle, alice, "challenge undo", "ended", challenge=1)
     await bot_handle.run_due()
     await refused(emulator, bot_handle, alice, "challenge undo", "isn't running", challenge=1)
 
@@ -529,8 +533,9 @@ async def test_creator_cannot_cancel_once_the_end_has_passed(
 ) -> None:
     alice = guild.members["alice"]
     await create(emulator, alice, target="100", duration="1h")
-    bot_handle.clock.advance(timedelta(hours=1))  # the deadline timer has not run yet
-    await refused(emulator, bot_handle, alice, "challenge cancel", "over", challenge=1)
+    async with bot_handle.timers_paused():  # the deadline timer has not run yet
+        bot_handle.clock.advance(timedelta(hours=1))
+        await refused(emulator, bot_handle, alice, "challenge cancel", "over", challenge=1)
     await bot_handle.run_due()
     results = posts(emulator, guild, "general", "is over")
     assert len(results) == 1 and f"Didn't make it: {alice.mention}" in results[0].content
@@ -885,9 +890,10 @@ async def test_attempt_clock_latest_start_refuses_late_starters(
 ) -> None:
     alice, bob = guild.members["alice"], guild.members["bob"]
     await create(emulator, alice, target="100", duration="1h", clock_starts_at_first_log=True, latest_start="in 1h")
-    bot_handle.clock.advance(timedelta(minutes=61))
-    await refused(emulator, bot_handle, bob, "challenge join", "latest start", challenge=1)
-    await refused(emulator, bot_handle, alice, "challenge log", "latest start", amount="10")
+    async with bot_handle.timers_paused():  # the window's end timer would close it first
+        bot_handle.clock.advance(timedelta(minutes=61))
+        await refused(emulator, bot_handle, bob, "challenge join", "latest start", challenge=1)
+        await refused(emulator, bot_handle, alice, "challenge log", "latest start", amount="10")
 
 
 async def test_most_mode_ranks_by_total_and_the_highest_wins(

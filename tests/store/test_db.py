@@ -130,3 +130,24 @@ async def test_a_snapshot_sees_one_commit_and_holds_no_other_reader_back(db: Dat
         assert count is not None and count[0] == 3  # later queries see the same commit
         assert await _count(db) == 4  # everyone else reads the latest
     assert await _count(db) == 4
+
+
+async def test_after_commit_callbacks_run_once_the_transaction_committed_and_never_after_a_rollback(
+    db: Database,
+) -> None:
+    seen: list[int] = []
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO t (n) VALUES (1)")
+        db.after_commit(lambda: seen.append(len(seen)))
+        assert seen == []  # not before the commit
+    assert seen == [0]
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as conn:
+            db.after_commit(lambda: seen.append(99))
+            raise RuntimeError("rolled back")
+    assert seen == [0]
+    async with db.transaction():
+        pass
+    assert seen == [0]  # a callback belongs to its own transaction only
+    with pytest.raises(RuntimeError, match="needs a transaction"):
+        db.after_commit(lambda: None)
