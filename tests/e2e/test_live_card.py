@@ -252,6 +252,7 @@ async def test_a_non_participant_who_cant_join_is_told_why(
     )
     await emulator.invoke(alice, "challenge log", amount="10")
     bot_handle.clock.advance(timedelta(minutes=90))  # the latest start has passed; alice's clock still runs
+    await bot_handle.timers_idle()  # her clock reminder is due now: the bot posts it by itself first
     before = await snapshot(bot_handle)
     res = await tap(emulator, bob, card, "Log…")
     assert "you're not one" in res.content and "latest start" in res.content and res.modal is None
