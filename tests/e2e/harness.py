@@ -278,7 +278,8 @@ class BotHandle:
         """Wait until the bot's scheduler sleeps with nothing due, then until the bot's posting is done.
 
         Runs nothing itself: after moving the clock, this is how a test sees what the bot did by itself."""
-        await self.bot.timers.wait_idle()
+        await asyncio.wait_for(self.bot.timers.wait_idle(), self.timeout)
+        await self.outbox_done()
         await self.emulator.settle()
 
     async def run_due(self) -> int:
