@@ -14,8 +14,11 @@ The contract:
   (`mark_done` is a guarded update). It is what a wake-up calls; tests may call it too.
 - The sleeper's first pass, once the bot is ready, is the start-up catch-up and the re-arm: what
   passed while the bot was down runs at once, the rest is slept for.
-- It sleeps on the injected Clock: `SystemClock` in production, a `ManualClock` in tests, where
-  moving the clock wakes it. Tests run the same code as production, not a `run_due()` of their own.
+- What wakes the process at that moment is APScheduler: one `date` job (`WAKE_JOB`), replaced at
+  every sleep, with `misfire_grace_time=None` and `coalesce=True` (PITFALLS: a missed run is never
+  dropped; the rows, not APScheduler's job store, are the record). With an injected clock that
+  isn't the system's (a `ManualClock` in tests), moving the clock wakes the sleeper too; tests run
+  the same sleeper as production, not a `run_due()` of their own.
 - A handler that fails leaves its row pending with `attempts + 1` and `retry_at` = now + a delay
   that doubles from `retry_base` up to `retry_max`; the sleeper wakes for it by itself. Each
   failure is logged once, with the timer's id, kind, reference and attempt.
@@ -27,11 +30,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import aiosqlite
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.clock import Clock
+from bot.clock import Clock, SystemClock
 from bot.store import timers as timer_store
 from bot.store.db import Database
 from bot.store.timers import TimerRow
@@ -41,6 +45,8 @@ log = logging.getLogger(__name__)
 TimerHandler = Callable[[TimerRow], Awaitable[None]]
 
 __all__ = ["TimerHandler", "TimerRow", "Timers"]
+
+WAKE_JOB = "fitbet-timers-wake"
 
 
 class Timers:
@@ -69,6 +75,8 @@ class Timers:
         self._asleep: tuple[datetime | None] | None = None  # (until,) while the sleeper sleeps
         self._state = asyncio.Event()  # replaced at each change of the sleeper's state (for wait_idle)
         self._running: asyncio.Task[int] | None = None
+        self.scheduler = AsyncIOScheduler(timezone=UTC)  # aware datetimes only, never the host's zone
+        self._woken = asyncio.Event()  # set by the APScheduler job at the next timer's moment
 
     def handle(self, kind: str, handler: TimerHandler) -> None:
         self._handlers[kind] = handler
@@ -140,6 +148,8 @@ class Timers:
                 await task
         self._sleeper = self._running = None
         self._set_asleep(None)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
 
     def retry_delay(self, attempt: int) -> timedelta:
         """How long to wait after the `attempt`-th failed run (1, 2, …): doubling, at most `retry_max`."""
@@ -175,11 +185,30 @@ class Timers:
             self._caught_up.set()
             await self._sleep(until)
 
+    def _wake_at(self, until: datetime) -> None:
+        """Have APScheduler wake the sleeper when `until` comes (in real time: as far off as the clock says)."""
+        if not self.scheduler.running:
+            self.scheduler.start()
+        self._woken.clear()
+        run_date = datetime.now(UTC) + max(until - self.clock.now(), timedelta(0))
+        self.scheduler.add_job(
+            self._woken.set,
+            trigger="date",
+            run_date=run_date,
+            id=WAKE_JOB,
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
+
     async def _sleep(self, until: datetime | None) -> None:
-        """Until the clock reaches `until` (None: no pending row) or a commit writes a timer row."""
+        """Until `until` comes (None: no pending row) or a commit writes a timer row."""
         waits: list[asyncio.Future[object]] = [asyncio.ensure_future(self._changed.wait())]
         if until is not None:
-            waits.append(asyncio.ensure_future(self.clock.sleep_until(until)))
+            self._wake_at(until)
+            waits.append(asyncio.ensure_future(self._woken.wait()))
+            if not isinstance(self.clock, SystemClock):  # a clock tests move: moving it is a wake-up too
+                waits.append(asyncio.ensure_future(self.clock.sleep_until(until)))
         self._set_asleep((until,))
         try:
             await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
