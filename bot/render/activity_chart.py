@@ -19,6 +19,7 @@ PACE_STRETCH_M = 200.0  # pace over shorter stretches is GPS noise
 FASTEST_SHOWN = 2.0  # min per km or mi: the pace axis is clipped to this …
 SLOWEST_SHOWN = 30.0  # … and this, so one stop doesn't flatten the rest
 EARTH_RADIUS_M = 6_371_000.0
+MIN_PACE_SPAN = 2.0  # minutes: an even pace reads as even, not as seconds of GPS jitter blown up
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,17 @@ class ActivityPicture:
     pace: tuple[float, ...]  # minutes per km (or mi)
     per: str  # "km" or "mi"
     theme: Theme = THEME
+
+    @property
+    def pace_range(self) -> tuple[float, float]:
+        """The pace axis (slowest, fastest in minutes): at least `MIN_PACE_SPAN` wide around the run's paces."""
+        if not self.pace:
+            return (0.0, 0.0)
+        low, high = min(self.pace), max(self.pace)
+        if high - low < MIN_PACE_SPAN:
+            middle = (low + high) / 2
+            low, high = middle - MIN_PACE_SPAN / 2, middle + MIN_PACE_SPAN / 2
+        return (high, low)
 
 
 def activity_picture(activity: ActivitySummary, unit: Unit) -> ActivityPicture | None:

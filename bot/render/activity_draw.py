@@ -39,7 +39,7 @@ def png(picture: ActivityPicture) -> bytes:
             ax.set_title("route (● start, ■ finish)", color=theme.muted, fontsize=FONT, loc="left")
         else:
             ax.plot(picture.distance, picture.pace, color=theme.palette[1], linewidth=1.6)
-            ax.invert_yaxis()  # faster is higher
+            ax.set_ylim(*picture.pace_range)  # slowest at the bottom: faster is higher
             ax.yaxis.set_major_formatter(FuncFormatter(_clock))
             ax.grid(True, color=theme.grid, linewidth=0.8)
             ax.set_xlabel(picture.per, color=theme.muted, fontsize=FONT)
