@@ -225,7 +225,7 @@ class BotHandle:
             raise
         self.emulator.idle_probe = bot_idle_probe(self.busy_task_prefixes)
         await self.outbox_done()
-        await self.emulator.settle()
+        await self.emulator.settle(timeout=max(self.timeout, 10.0))  # a catch-up may still be posting
         return bot
 
     async def stop(self) -> None:
@@ -289,7 +289,7 @@ class BotHandle:
         about something else that want the deadline settled at a known point."""
         ran = await self.bot.timers.run_due()
         await self.outbox_done()
-        await self.emulator.settle()
+        await self.emulator.settle(timeout=max(self.timeout, 10.0))
         return int(ran or 0)
 
     async def outbox_done(self, timeout: float = OUTBOX_TIMEOUT) -> None:
