@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.store import announcements
+from tests.e2e.challenge_support import create
 from tests.e2e.harness import BotHandle
 from tests.emulator import DiscordEmulator, Guild, Permission
 
@@ -25,15 +26,7 @@ async def test_result_falls_back_to_the_challenge_channel_when_the_announcement_
     assert admin is not None and bot_member is not None
     announcements = guild.channels["announcements"]
     await emulator.invoke(admin, "admin channel", options={"channel": announcements})
-    await emulator.invoke(
-        alice,
-        "challenge create",
-        activity="pushups",
-        target="2020",
-        unit="reps",
-        duration="7h",
-        clock_starts_at_first_log=False,
-    )
+    await create(emulator, alice)  # a fixed 7 h window
     announcements.overwrite(bot_member, deny=Permission.SEND_MESSAGES)  # someone locks the channel
     emulator.update_channel(announcements)
     await emulator.settle()
@@ -49,15 +42,7 @@ async def test_an_undeliverable_announcement_is_logged_once_not_retried_forever(
 ) -> None:
     alice, bot_member = guild.members["alice"], guild.bot_member
     assert bot_member is not None
-    await emulator.invoke(
-        alice,
-        "challenge create",
-        activity="pushups",
-        target="2020",
-        unit="reps",
-        duration="7h",
-        clock_starts_at_first_log=False,
-    )
+    await create(emulator, alice)  # a fixed 7 h window
     general = guild.channels["general"]
     general.overwrite(bot_member, deny=Permission.SEND_MESSAGES)
     emulator.update_channel(general)

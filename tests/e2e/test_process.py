@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
+from tests.e2e.challenge_support import create
 from tests.e2e.harness import BotHandle, BotProcess, spawn_bot_process, start_bot_process
 from tests.emulator import DiscordEmulator, Guild
 
@@ -84,16 +85,7 @@ async def test_deadline_passed_while_down_is_settled_once_by_the_real_process(
     handle = BotHandle(emulator, database, clock=past, guilds=[guild])
     await handle.start()
     alice = guild.members["alice"]
-    created = await emulator.invoke(
-        alice,
-        "challenge create",
-        activity="pushups",
-        target="2020",
-        unit="reps",
-        duration="7h",
-        clock_starts_at_first_log=False,
-    )
-    assert not created.ephemeral, created.text
+    await create(emulator, alice)  # a fixed 7 h window, so the deadline decides it
     past.advance(timedelta(hours=2))
     await emulator.invoke(alice, "challenge log", amount="2000")
     await handle.stop()
