@@ -32,12 +32,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-import aiosqlite
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
 from bot.store import timers as timer_store
-from bot.store.db import Database
+from bot.store.db import Conn, Database
 from bot.store.timers import TimerRow
 
 log = logging.getLogger(__name__)
@@ -92,14 +91,12 @@ class Timers:
 
     # ---- writing rows (inside the caller's transaction) ---------------------------------------
 
-    async def schedule_at(
-        self, conn: aiosqlite.Connection, guild_id: int, kind: str, ref_id: int, when: datetime
-    ) -> None:
+    async def schedule_at(self, conn: Conn, guild_id: int, kind: str, ref_id: int, when: datetime) -> None:
         """Create or move the timer (kind, ref_id) to `when`; it runs once the transaction commits and `when` comes."""
         await timer_store.upsert(conn, guild_id, kind, ref_id, when)
         self.db.after_commit(self._changed.set)
 
-    async def cancel(self, conn: aiosqlite.Connection, kind: str, ref_id: int, now: datetime) -> None:
+    async def cancel(self, conn: Conn, kind: str, ref_id: int, now: datetime) -> None:
         """Close the timer (kind, ref_id) if it is pending; it will not run."""
         await timer_store.cancel(conn, kind, ref_id, now)
 

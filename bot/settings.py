@@ -21,6 +21,10 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = Field(default=None, description="The bot's token (secret).")
     database_path: Path = Field(default=Path("data/fitbet.db"), description="SQLite database file.")
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/db — PostgreSQL instead of the SQLite file (shards).",
+    )
     dev_guild_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="Comma-separated server ids to sync commands to instantly."
     )
@@ -77,6 +81,16 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _check_database_url(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        text = str(value.get_secret_value() if isinstance(value, SecretStr) else value)
+        if not text.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql:// (or leave it unset to use the SQLite file)")
+        return text
 
     @field_validator("default_timezone")
     @classmethod

@@ -15,6 +15,7 @@ import aiohttp
 from bot.settings import EXIT_CONFIG, Settings
 from bot.store.db import Database, MigrationError
 from bot.store.dbfile import DamagedDatabaseError, DatabaseFileError, refusal
+from bot.store.pg import DatabaseUrlError, PgDatabase
 
 log = logging.getLogger("fitbet")
 
@@ -34,7 +35,14 @@ class StartupError(Exception):
 
 
 async def open_database(settings: Settings) -> Database:
-    """fitbet's database at DATABASE_PATH, opened (nothing is written to a file that is not fitbet's)."""
+    """fitbet's database: PostgreSQL at DATABASE_URL when set, else the SQLite file at DATABASE_PATH
+    (nothing is written to a file that is not fitbet's)."""
+    if settings.database_url is not None:
+        url = settings.database_url.get_secret_value()
+        try:
+            return await PgDatabase.open(url)
+        except DatabaseUrlError as exc:
+            raise StartupError(f"DATABASE_URL: {exc}", EXIT_FAILURE) from None
     try:
         return await Database.open(settings.database_path)
     except DatabaseFileError as exc:

@@ -260,7 +260,7 @@ class Challenges(commands.Cog):
 
     def _milestone(self, mark: int):  # type: ignore[no-untyped-def]
         async def announce(ann: AnnouncementRow) -> Outgoing | None:
-            person = await store.participant_by_rowid(self.bot.svc.db, ann.ref_id)
+            person = await store.participant_by_id(self.bot.svc.db, ann.ref_id)
             if person is None:
                 return None
             view = await self._view(person.challenge_id)
@@ -291,7 +291,7 @@ class Challenges(commands.Cog):
         return message
 
     async def _clock_reminder(self, ann: AnnouncementRow) -> Outgoing | None:
-        person = await store.participant_by_rowid(self.bot.svc.db, ann.ref_id)
+        person = await store.participant_by_id(self.bot.svc.db, ann.ref_id)
         if person is None or person.result is not None or person.left_at is not None:
             return None
         view = await self._view(person.challenge_id)
@@ -304,7 +304,7 @@ class Challenges(commands.Cog):
         return render.clock_reminder(view, person.user_id) if still_matters(Aging.REMINDER, clock, now) else None
 
     async def _member_result(self, ann: AnnouncementRow) -> Outgoing | None:
-        person = await store.participant_by_rowid(self.bot.svc.db, ann.ref_id)
+        person = await store.participant_by_id(self.bot.svc.db, ann.ref_id)
         if person is None or person.result is None:
             return None
         view = await self._view(person.challenge_id)

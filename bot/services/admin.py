@@ -6,8 +6,6 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain import challenges as rules_mod
 from bot.domain.challenges import ChallengeStatus
 from bot.domain.guild_settings import GuildSettings, check_distance_unit, check_penalty_due_days
@@ -28,7 +26,7 @@ from bot.store import audit, exports, guilds
 from bot.store import bets as bet_store
 from bot.store import challenges as challenge_store
 from bot.store.codec import from_db, to_db
-from bot.store.db import fetchone
+from bot.store.db import Conn, fetchone
 
 MAX_REASON_CHARS = 200
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # a server without boosts; the interaction says the real one
@@ -183,7 +181,7 @@ async def fix_log(
     return LogFix(found["no"], found["user_id"], found["amount"], new_amount, await challenge_service.view(svc, row))
 
 
-async def _log_row(conn: aiosqlite.Connection, log_id: int) -> challenge_store.LogRow:
+async def _log_row(conn: Conn, log_id: int) -> challenge_store.LogRow:
     row = await fetchone(conn, "SELECT * FROM logs WHERE id = ?", (log_id,))
     assert row is not None
     return challenge_store._log(row)

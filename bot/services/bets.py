@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.domain import bets as rules
 from bot.domain import challenges as challenge_rules
 from bot.domain import penalties as penalty_rules
@@ -26,7 +24,7 @@ from bot.store import challenges as challenge_store
 from bot.store import penalties as penalty_store
 from bot.store.bets import BetRow, NewBet, OpponentRow, StakeRow
 from bot.store.challenges import ChallengeRow
-from bot.store.db import InTransaction
+from bot.store.db import Conn, InTransaction
 from bot.store.penalties import NewPenalty, PenaltyRow
 
 TIMER_DECIDE = "bet_decide"  # manual bets: stop taking opponents, start asking for the result
@@ -449,7 +447,7 @@ async def _announce_channel(svc: Services, row: BetRow) -> int:
     return settings.announce_channel(row.channel_id)
 
 
-async def _lock(svc: Services, conn: aiosqlite.Connection, row: BetRow, now: datetime) -> str | None:
+async def _lock(svc: Services, conn: Conn, row: BetRow, now: datetime) -> str | None:
     """OPEN → LOCKED (someone accepted) or EXPIRED, once, with its announcement. Returns the new status."""
     opps = await store.opponents(conn, row.id)
     new = rules.lock_outcome([o.user_id for o in opps if o.response == "accepted"])
@@ -466,7 +464,7 @@ async def _lock(svc: Services, conn: aiosqlite.Connection, row: BetRow, now: dat
 
 
 async def on_challenge_started(
-    svc: Services, conn: aiosqlite.Connection, challenge: ChallengeRow, now: datetime, subject_id: int | None
+    svc: Services, conn: Conn, challenge: ChallengeRow, now: datetime, subject_id: int | None
 ) -> None:
     """Hook: the challenge (or, with `subject_id`, one member's clock) started, so open bets lock (or expire)."""
     for row in await store.for_challenge(conn, challenge.id, ("open",)):
@@ -475,7 +473,7 @@ async def on_challenge_started(
 
 
 async def on_member_judged(
-    svc: Services, conn: aiosqlite.Connection, challenge: ChallengeRow, result: ParticipantResult, now: datetime
+    svc: Services, conn: Conn, challenge: ChallengeRow, result: ParticipantResult, now: datetime
 ) -> None:
     """Hook: one member's result is decided before the challenge ends, so the bets on them settle now."""
     for row in await store.for_challenge(conn, challenge.id, ("open",)):
@@ -487,9 +485,7 @@ async def on_member_judged(
             await _settle(svc, conn, row, side, now, by=None, how="challenge")
 
 
-async def before_member_leaves(
-    svc: Services, conn: aiosqlite.Connection, challenge: ChallengeRow, user_id: int, now: datetime
-) -> None:
+async def before_member_leaves(svc: Services, conn: Conn, challenge: ChallengeRow, user_id: int, now: datetime) -> None:
     """Hook: refuse a leave while locked bets ride on the member; call off the open ones on them."""
     on_them = [r for r in await store.for_challenge(conn, challenge.id, store.OPEN_STATUSES) if r.subject_id == user_id]
     rules.check_subject_may_leave([r.no for r in on_them if r.status == BetStatus.LOCKED])
@@ -498,7 +494,7 @@ async def before_member_leaves(
 
 
 async def before_challenge_cancelled(
-    svc: Services, conn: aiosqlite.Connection, challenge: ChallengeRow, actor_id: int, is_admin: bool, now: datetime
+    svc: Services, conn: Conn, challenge: ChallengeRow, actor_id: int, is_admin: bool, now: datetime
 ) -> None:
     """Hook: cancelling voids the challenge's bets, so it follows the rules of voiding."""
     locked = {
@@ -523,7 +519,7 @@ async def on_decide_timer(svc: Services, timer: TimerRow) -> None:
 
 async def _settle(
     svc: Services,
-    conn: aiosqlite.Connection,
+    conn: Conn,
     row: BetRow,
     side: Side,
     now: datetime,
@@ -564,9 +560,7 @@ async def _settle(
     return created
 
 
-async def _void(
-    svc: Services, conn: aiosqlite.Connection, row: BetRow, now: datetime, by: int | None, reason: str | None
-) -> bool:
+async def _void(svc: Services, conn: Conn, row: BetRow, now: datetime, by: int | None, reason: str | None) -> bool:
     """Void once: the bet keeps its history; open penalties are cancelled; announced."""
     if not await store.void(conn, row.id, now, by, reason):
         return False
@@ -583,7 +577,7 @@ async def _void(
 
 async def on_challenge_closed(
     svc: Services,
-    conn: aiosqlite.Connection,
+    conn: Conn,
     challenge: ChallengeRow,
     results: dict[int, ParticipantResult] | None,
     now: datetime,
@@ -718,21 +712,19 @@ def register(svc: Services) -> None:
     if any(getattr(h, "__fitbet_bets__", False) for h in svc.on_challenge_started):
         return
 
-    async def started(conn: aiosqlite.Connection, challenge: Any, now: datetime, subject_id: int | None) -> None:
+    async def started(conn: Conn, challenge: Any, now: datetime, subject_id: int | None) -> None:
         await on_challenge_started(svc, conn, challenge, now, subject_id)
 
-    async def judged(conn: aiosqlite.Connection, challenge: Any, result: Any, now: datetime) -> None:
+    async def judged(conn: Conn, challenge: Any, result: Any, now: datetime) -> None:
         await on_member_judged(svc, conn, challenge, result, now)
 
-    async def closed(conn: aiosqlite.Connection, challenge: Any, results: dict[int, Any] | None, now: datetime) -> None:
+    async def closed(conn: Conn, challenge: Any, results: dict[int, Any] | None, now: datetime) -> None:
         await on_challenge_closed(svc, conn, challenge, results, now)
 
-    async def leaving(conn: aiosqlite.Connection, challenge: Any, user_id: int, now: datetime) -> None:
+    async def leaving(conn: Conn, challenge: Any, user_id: int, now: datetime) -> None:
         await before_member_leaves(svc, conn, challenge, user_id, now)
 
-    async def cancelling(
-        conn: aiosqlite.Connection, challenge: Any, actor_id: int, is_admin: bool, now: datetime
-    ) -> None:
+    async def cancelling(conn: Conn, challenge: Any, actor_id: int, is_admin: bool, now: datetime) -> None:
         await before_challenge_cancelled(svc, conn, challenge, actor_id, is_admin, now)
 
     started.__fitbet_bets__ = True  # type: ignore[attr-defined]

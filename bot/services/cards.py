@@ -32,7 +32,7 @@ _BY_CHALLENGE = (
     challenge_service.ANN_CANCELLED,
     *(challenge_service.ANN_TOTAL_MILESTONE.format(mark=m) for m in (50, 100)),
 )
-# ... a participant's rowid ...
+# ... a participant's id ...
 _BY_PARTICIPANT = (
     challenge_service.ANN_MEMBER_RESULT,
     *(challenge_service.ANN_MILESTONE.format(mark=m) for m in (50, 100)),
@@ -65,7 +65,7 @@ async def card(svc: Services, challenge_id: int) -> CardView | None:
     posts: dict[int, tuple[int, int]] = {}
     for person in view.participants:
         if person.result is not None:
-            where = await announcements.message_id_for(svc.db, challenge_service.ANN_MEMBER_RESULT, person.rowid)
+            where = await announcements.message_id_for(svc.db, challenge_service.ANN_MEMBER_RESULT, person.id)
             if where is not None:
                 posts[person.user_id] = where
     return CardView(
@@ -87,7 +87,7 @@ async def challenge_of_announcement(svc: Services, kind: str, ref_id: int) -> in
     if kind in _BY_CHALLENGE:
         return ref_id
     if kind in _BY_PARTICIPANT:
-        person = await challenge_store.participant_by_rowid(svc.db, ref_id)
+        person = await challenge_store.participant_by_id(svc.db, ref_id)
         return None if person is None else person.challenge_id
     if kind in _BY_BET:
         bet = await bet_store.get(svc.db, ref_id)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import functools
-import sqlite3
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
-
-import aiosqlite
 
 from bot import faults
 from bot.domain import challenges as rules_mod
@@ -39,22 +36,22 @@ from bot.services.context import Services
 from bot.store import announcements
 from bot.store import challenges as store
 from bot.store.challenges import ChallengeRow, LogRow, NewChallenge, ParticipantRow
-from bot.store.db import InTransaction
+from bot.store.db import Conn, InTransaction, SyncConn
 
 TIMER_START = "challenge_start"
 TIMER_REMINDER = "challenge_reminder"
 TIMER_END = "challenge_end"
-TIMER_CLOCK_END = "participant_clock_end"  # ref: participant rowid; an attempt clock runs out
-TIMER_CLOCK_REMINDER = "participant_clock_reminder"  # ref: participant rowid; its clock ends soon
+TIMER_CLOCK_END = "participant_clock_end"  # ref: participant id; an attempt clock runs out
+TIMER_CLOCK_REMINDER = "participant_clock_reminder"  # ref: participant id; its clock ends soon
 
 ANN_CREATED = "challenge_created"
 ANN_STARTED = "challenge_started"
 ANN_REMINDER = "challenge_reminder"
 ANN_RESULT = "challenge_result"
-ANN_MEMBER_RESULT = "participant_result"  # ref: participant rowid; one member judged before the end
-ANN_CLOCK_REMINDER = "participant_clock_reminder"  # ref: participant rowid
+ANN_MEMBER_RESULT = "participant_result"  # ref: participant id; one member judged before the end
+ANN_CLOCK_REMINDER = "participant_clock_reminder"  # ref: participant id
 ANN_CANCELLED = "challenge_cancelled"
-ANN_MILESTONE = "challenge_milestone_{mark}"  # ref: participant rowid
+ANN_MILESTONE = "challenge_milestone_{mark}"  # ref: participant id
 ANN_TOTAL_MILESTONE = "challenge_total_milestone_{mark}"  # ref: challenge id
 
 T = TypeVar("T")
@@ -258,7 +255,7 @@ def clock_reminder_time(svc: Services, rules: ChallengeRules, started_at: dateti
     return rules_mod.reminder_at(started_at, rules_mod.clock_end(rules, started_at), before)
 
 
-async def _arm(svc: Services, conn: aiosqlite.Connection, row: ChallengeRow, rules: ChallengeRules) -> None:
+async def _arm(svc: Services, conn: Conn, row: ChallengeRow, rules: ChallengeRules) -> None:
     """(Re)write the challenge's timers from its rules; call inside the transaction that changed them."""
     now = svc.now()
     if rules.starts_at > now:
@@ -335,7 +332,7 @@ async def leave(svc: Services, guild_id: int, no: int | None, user_id: int) -> C
         if not await store.remove_participant(conn, row.id, user_id, now):
             raise UserError(f"You're not in challenge #{row.no}.")
         for kind in (TIMER_CLOCK_END, TIMER_CLOCK_REMINDER):
-            await svc.timers.cancel(conn, kind, me.rowid, now)
+            await svc.timers.cancel(conn, kind, me.id, now)
         await _finish_if_all_judged(svc, conn, fresh, now)
     fresh = await store.get(svc.db, row.id)
     assert fresh is not None
@@ -367,7 +364,7 @@ async def log(
     if amount is None and activity is None:
         raise UserError("Enter how much you did, e.g. 500 or 2.5 — or attach the run's GPX or FIT file.")
 
-    def accept(conn: sqlite3.Connection, *, hooks_follow: bool = False) -> _Accepted:
+    def accept(conn: SyncConn, *, hooks_follow: bool = False) -> _Accepted:
         # Runs whole on the database thread, in the log's transaction: find the challenge, read it as it
         # is now with the member's place in it and the running totals (log_totals) in one query, insert,
         # and queue a milestone if one was crossed. So a log costs the same at the first log of a
@@ -393,7 +390,7 @@ async def log(
             base, entered = typed, parse_amount(amount, entered_unit)
         check_log_amount(base, rules.unit)
         clean = _clean_note(note)
-        is_participant = state.participant_rowid is not None
+        is_participant = state.participant_id is not None
         rules_mod.check_can_log(rules, ChallengeStatus(row.status), is_participant, state.first_log_at, now)
         if _starts_something(rules, row, state) and not hooks_follow:
             raise _NeedsHooks
@@ -412,7 +409,7 @@ async def log(
         if progress.milestone is not None and not (rules.mode is Mode.EACH and progress.reached_now):
             total_mode = rules.mode is Mode.TOTAL
             kind = (ANN_TOTAL_MILESTONE if total_mode else ANN_MILESTONE).format(mark=progress.milestone)
-            ref = row.id if total_mode else state.participant_rowid
+            ref = row.id if total_mode else state.participant_id
             assert ref is not None
             announcements.queue_now(conn, guild_id, kind, ref, settings.announce_channel(row.channel_id), now)
         if progress.reached_now and rules.mode is Mode.EACH and not hooks_follow:
@@ -448,20 +445,20 @@ def _starts_something(rules: ChallengeRules, row: ChallengeRow, state: store.Log
     return not state.any_log and lock_trigger(rules, row.created_at) is LockTrigger.FIRST_LOG
 
 
-async def _after_log(svc: Services, conn: aiosqlite.Connection, done: _Accepted, now: datetime) -> None:
+async def _after_log(svc: Services, conn: Conn, done: _Accepted, now: datetime) -> None:
     """The async part of a log that starts a clock or reaches the target (inside the log's transaction)."""
     row, rules, state = done.state.challenge, done.rules, done.state
     if _starts_something(rules, row, state):
         subject = done.log.user_id if rules.attempt is not None else None
         for hook in svc.on_challenge_started:
             await hook(conn, row, now, subject)
-        if rules.attempt is not None and state.participant_rowid is not None:
+        if rules.attempt is not None and state.participant_id is not None:
             await svc.timers.schedule_at(
-                conn, row.guild_id, TIMER_CLOCK_END, state.participant_rowid, rules_mod.clock_end(rules, now)
+                conn, row.guild_id, TIMER_CLOCK_END, state.participant_id, rules_mod.clock_end(rules, now)
             )
             remind = clock_reminder_time(svc, rules, now)
             if remind is not None:
-                await svc.timers.schedule_at(conn, row.guild_id, TIMER_CLOCK_REMINDER, state.participant_rowid, remind)
+                await svc.timers.schedule_at(conn, row.guild_id, TIMER_CLOCK_REMINDER, state.participant_id, remind)
     if done.progress.reached_now and rules.mode is Mode.EACH:
         await judge_member(svc, conn, row, done.log.user_id, now)
 
@@ -561,7 +558,7 @@ async def cancel(
             await svc.timers.cancel(conn, kind, row.id, now)
         for person in await store.participants(conn, row.id):
             for kind in (TIMER_CLOCK_END, TIMER_CLOCK_REMINDER):
-                await svc.timers.cancel(conn, kind, person.rowid, now)
+                await svc.timers.cancel(conn, kind, person.id, now)
         await announcements.queue(conn, guild_id, ANN_CANCELLED, row.id, settings.announce_channel(row.channel_id), now)
         for hook in svc.on_challenge_closed:
             await hook(conn, fresh, None, now)
@@ -622,7 +619,7 @@ async def finish(svc: Services, challenge_id: int) -> bool:
     return True
 
 
-async def _finish(svc: Services, conn: aiosqlite.Connection, row: ChallengeRow, now: datetime) -> bool:
+async def _finish(svc: Services, conn: Conn, row: ChallengeRow, now: datetime) -> bool:
     """Inside a transaction: judge everyone not judged yet, close the challenge, settle its bets, announce.
 
     Members judged earlier (each mode: at their target or their clock's end) keep their result; their
@@ -661,15 +658,13 @@ async def _finish(svc: Services, conn: aiosqlite.Connection, row: ChallengeRow, 
         await svc.timers.cancel(conn, kind, row.id, now)
     for person in people:
         for kind in (TIMER_CLOCK_END, TIMER_CLOCK_REMINDER):
-            await svc.timers.cancel(conn, kind, person.rowid, now)
+            await svc.timers.cancel(conn, kind, person.id, now)
     for hook in svc.on_challenge_closed:
         await hook(conn, row, results, now)
     return True
 
 
-async def judge_member(
-    svc: Services, conn: aiosqlite.Connection, row: ChallengeRow, user_id: int, now: datetime
-) -> bool:
+async def judge_member(svc: Services, conn: Conn, row: ChallengeRow, user_id: int, now: datetime) -> bool:
     """Inside a transaction: decide one participant's result if it can no longer change (each mode).
 
     Bets on them settle at once. When nobody is left to judge, the challenge finishes here (one result
@@ -689,18 +684,18 @@ async def judge_member(
     if not await store.record_result(conn, row.id, user_id, result.succeeded, result.reached_at, result.total, now):
         return False
     for kind in (TIMER_CLOCK_END, TIMER_CLOCK_REMINDER):
-        await svc.timers.cancel(conn, kind, me.rowid, now)
+        await svc.timers.cancel(conn, kind, me.id, now)
     settings = await svc.guild_settings(row.guild_id)
     if not await _can_finish_early(conn, row, now):  # the member's result first, then what follows from it
         channel = settings.announce_channel(row.channel_id)
-        await announcements.queue(conn, row.guild_id, ANN_MEMBER_RESULT, me.rowid, channel, now)
+        await announcements.queue(conn, row.guild_id, ANN_MEMBER_RESULT, me.id, channel, now)
     for hook in svc.on_member_judged:
         await hook(conn, row, result, now)
     await _finish_if_all_judged(svc, conn, row, now)
     return True
 
 
-async def _can_finish_early(conn: aiosqlite.Connection, row: ChallengeRow, now: datetime) -> bool:
+async def _can_finish_early(conn: Conn, row: ChallengeRow, now: datetime) -> bool:
     """Each mode: a challenge is over before its end once every participant has a result and nobody can
     join any more (attempt clocks after the latest start). Until then members can still join and take
     their full clock."""
@@ -711,7 +706,7 @@ async def _can_finish_early(conn: aiosqlite.Connection, row: ChallengeRow, now: 
     return bool(people) and all(p.result is not None for p in people)
 
 
-async def _finish_if_all_judged(svc: Services, conn: aiosqlite.Connection, row: ChallengeRow, now: datetime) -> bool:
+async def _finish_if_all_judged(svc: Services, conn: Conn, row: ChallengeRow, now: datetime) -> bool:
     if not await _can_finish_early(conn, row, now):
         return False
     fresh = await store.get(conn, row.id)
@@ -722,7 +717,7 @@ async def on_clock_reminder_timer(svc: Services, timer: TimerRow) -> None:
     """A member's attempt clock ends soon: remind them, unless their result is already in."""
     now = svc.now()
     async with svc.db.transaction() as conn:
-        person = await store.participant_by_rowid(conn, timer.ref_id)
+        person = await store.participant_by_id(conn, timer.ref_id)
         row = None if person is None else await store.get(conn, person.challenge_id)
         if person is None or row is None or person.left_at is not None or person.result is not None:
             return
@@ -730,14 +725,14 @@ async def on_clock_reminder_timer(svc: Services, timer: TimerRow) -> None:
             return
         settings = await svc.guild_settings(row.guild_id)
         channel = settings.announce_channel(row.channel_id)
-        await announcements.queue(conn, row.guild_id, ANN_CLOCK_REMINDER, person.rowid, channel, now)
+        await announcements.queue(conn, row.guild_id, ANN_CLOCK_REMINDER, person.id, channel, now)
 
 
 async def on_clock_end_timer(svc: Services, timer: TimerRow) -> None:
     """A participant's attempt clock ran out: judge them (each mode), or finish once every clock is over."""
     now = svc.now()
     async with svc.db.transaction() as conn:
-        person = await store.participant_by_rowid(conn, timer.ref_id)
+        person = await store.participant_by_id(conn, timer.ref_id)
         row = None if person is None else await store.get(conn, person.challenge_id)
         if person is None or row is None or row.status not in ("scheduled", "active"):
             return

@@ -7,30 +7,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.domain.guild_settings import GuildSettings
 from bot.scheduling import Timers
 from bot.settings import Settings
 from bot.store import guilds
-from bot.store.db import Database
+from bot.store.db import Conn, Database
 
 # (conn, challenge row, {user_id: ParticipantResult} or None when cancelled, now)
-ChallengeClosedHook = Callable[[aiosqlite.Connection, Any, dict[int, Any] | None, datetime], Awaitable[None]]
+ChallengeClosedHook = Callable[[Conn, Any, dict[int, Any] | None, datetime], Awaitable[None]]
 
 # (conn, challenge row, now, the member whose clock started, or None when the whole challenge did)
-ChallengeStartedHook = Callable[[aiosqlite.Connection, Any, datetime, int | None], Awaitable[None]]
+ChallengeStartedHook = Callable[[Conn, Any, datetime, int | None], Awaitable[None]]
 
 # (conn, challenge row, ParticipantResult of one member judged before the end, now)
-MemberJudgedHook = Callable[[aiosqlite.Connection, Any, Any, datetime], Awaitable[None]]
+MemberJudgedHook = Callable[[Conn, Any, Any, datetime], Awaitable[None]]
 
 
 # (conn, challenge row, the member about to leave, now): raise UserError to refuse
-MemberLeavesHook = Callable[[aiosqlite.Connection, Any, int, datetime], Awaitable[None]]
+MemberLeavesHook = Callable[[Conn, Any, int, datetime], Awaitable[None]]
 
 # (conn, challenge row, actor id, actor is an admin, now): raise UserError to refuse
-CancelCheckHook = Callable[[aiosqlite.Connection, Any, int, bool, datetime], Awaitable[None]]
+CancelCheckHook = Callable[[Conn, Any, int, bool, datetime], Awaitable[None]]
 
 
 @dataclass

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain import penalties as rules
 from bot.domain.activity import (
     ActivitySummary,
@@ -28,7 +26,7 @@ from bot.services.context import Services
 from bot.store import announcements
 from bot.store import bets as bet_store
 from bot.store import penalties as store
-from bot.store.db import InTransaction
+from bot.store.db import Conn, InTransaction
 from bot.store.penalties import EventRow, PenaltyRow
 
 ANN_SUBMITTED = "penalty_submitted"  # ref: the submit event's id (a resubmission posts again)
@@ -195,7 +193,7 @@ async def submit(
     return SubmitResult(view=await view(svc, row), submission=submission, event_id=event_id)
 
 
-async def _close_timers(svc: Services, conn: aiosqlite.Connection, penalty_id: int, now: datetime) -> None:
+async def _close_timers(svc: Services, conn: Conn, penalty_id: int, now: datetime) -> None:
     for kind in (TIMER_PENALTY_REMINDER, TIMER_PENALTY_DUE):
         await svc.timers.cancel(conn, kind, penalty_id, now)
 
@@ -239,7 +237,7 @@ async def reject(
 
 async def _audit_admin(
     svc: Services,
-    conn: aiosqlite.Connection,
+    conn: Conn,
     row: PenaltyRow,
     actor_id: int,
     is_admin: bool,

@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.domain import challenges as rules_mod
 from bot.domain.text import is_blank
 from bot.domain.units import KM, MI, MIN, Kind, Unit, parse_unit
@@ -18,6 +16,7 @@ from bot.services.context import Services
 from bot.store import records
 from bot.store.challenges import challenge_from_row
 from bot.store.codec import from_db, opt_from_db
+from bot.store.db import Row
 
 PERIODS: dict[str, timedelta | None] = {
     "week": timedelta(days=7),
@@ -74,7 +73,7 @@ def _display_unit(unit: Unit, distance_unit: str) -> Unit:
     return unit
 
 
-def _totals(rows: Sequence[aiosqlite.Row], distance_unit: str) -> dict[int, list[Total]]:
+def _totals(rows: Sequence[Row], distance_unit: str) -> dict[int, list[Total]]:
     merged: dict[tuple[int, str, str], int] = defaultdict(int)
     units: dict[str, Unit] = {}
     for r in rows:
@@ -166,7 +165,7 @@ def _overall_key(r: Record) -> tuple[int, ...]:
     return (*(-x for x in r.score), r.user_id)
 
 
-def _counted(r: aiosqlite.Row) -> Record:
+def _counted(r: Row) -> Record:
     return Record(
         r["user_id"],
         bets_won=r["won"],

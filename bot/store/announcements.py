@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.store.codec import from_db, opt_from_db, to_db
-from bot.store.db import Database
+from bot.store.db import Conn, Database, Row, SyncConn
 
 ERROR_MAX = 300  # characters of the last error kept on a row
 
@@ -45,20 +42,18 @@ _QUEUE = (
 )
 
 
-async def queue(
-    conn: aiosqlite.Connection, guild_id: int, kind: str, ref_id: int, channel_id: int, now: datetime
-) -> bool:
+async def queue(conn: Conn, guild_id: int, kind: str, ref_id: int, channel_id: int, now: datetime) -> bool:
     """Queue an announcement once; returns False when it was already queued. Call inside a transaction."""
     cur = await conn.execute(_QUEUE, (guild_id, kind, ref_id, channel_id, to_db(now)))
     return cur.rowcount == 1
 
 
-def queue_now(conn: sqlite3.Connection, guild_id: int, kind: str, ref_id: int, channel_id: int, now: datetime) -> bool:
+def queue_now(conn: SyncConn, guild_id: int, kind: str, ref_id: int, channel_id: int, now: datetime) -> bool:
     """`queue` for work that runs on the connection's thread (`Database.write`/`run`)."""
     return conn.execute(_QUEUE, (guild_id, kind, ref_id, channel_id, to_db(now))).rowcount == 1
 
 
-def _row(r: aiosqlite.Row) -> AnnouncementRow:
+def _row(r: Row) -> AnnouncementRow:
     return AnnouncementRow(
         id=r["id"],
         guild_id=r["guild_id"],
@@ -148,7 +143,7 @@ async def next_attempt_at(db: Database) -> datetime | None:
 
 
 async def mark_attempted(db: Database, ann_id: int, now: datetime) -> None:
-    def work(conn: sqlite3.Connection) -> None:
+    def work(conn: SyncConn) -> None:
         conn.execute("UPDATE announcements SET attempted_at = ? WHERE id = ?", (to_db(now), ann_id))
 
     await db.write(work)
@@ -165,7 +160,7 @@ async def mark_posted(
     """Posted as (channel id, message id), or dropped with None; tries start over for its image."""
     channel_id, message_id = message if message is not None else (None, None)
 
-    def work(conn: sqlite3.Connection) -> bool:
+    def work(conn: SyncConn) -> bool:
         cur = conn.execute(
             "UPDATE announcements SET posted_at = ?, message_channel_id = ?, message_id = ?, image_pending = ?,"
             " attempts = 0, next_attempt_at = NULL"

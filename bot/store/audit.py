@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import datetime
 
-import aiosqlite
-
 from bot.store.codec import to_db
-from bot.store.db import Database
+from bot.store.db import Conn, Database, Row
 
 
 async def record(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     guild_id: int,
     actor_id: int,
     action: str,
@@ -26,7 +24,7 @@ async def record(
     )
 
 
-async def entries(db: Database, guild_id: int, limit: int = 500) -> list[aiosqlite.Row]:
+async def entries(db: Database, guild_id: int, limit: int = 500) -> list[Row]:
     return await db.fetchall("SELECT * FROM audit_log WHERE guild_id = ? ORDER BY id DESC LIMIT ?", (guild_id, limit))
 
 
@@ -44,7 +42,7 @@ EXPORTS: dict[str, str] = {
 
 
 async def export_rows(
-    conn: aiosqlite.Connection, sql: str, guild_id: int, chunk: int = 2000
+    conn: Conn, sql: str, guild_id: int, chunk: int = 2000
 ) -> AsyncIterator[tuple[list[str], list[tuple[object, ...]]]]:
     """One exported table in chunks of rows, each with the column names: at least one chunk (maybe
     without rows). `conn` should be a `Database.snapshot()`: the cursor stays open between chunks."""

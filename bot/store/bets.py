@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.store.codec import from_db, opt_from_db, to_db
-from bot.store.db import Database, fetchall, fetchone
+from bot.store.db import Conn, Database, Row, fetchall, fetchone
 
-Db = Database | aiosqlite.Connection
+Db = Database | Conn
 
 OPEN_STATUSES = ("open", "locked")
 ALL_STATUSES = ("open", "locked", "settled", "expired", "voided")
@@ -87,7 +85,7 @@ def _ms(td: timedelta) -> int:
     return td // timedelta(milliseconds=1)
 
 
-def _bet(r: aiosqlite.Row) -> BetRow:
+def _bet(r: Row) -> BetRow:
     return BetRow(
         id=r["id"],
         guild_id=r["guild_id"],
@@ -120,7 +118,7 @@ def _bet(r: aiosqlite.Row) -> BetRow:
     )
 
 
-def _opponent(r: aiosqlite.Row) -> OpponentRow:
+def _opponent(r: Row) -> OpponentRow:
     return OpponentRow(
         bet_id=r["bet_id"],
         user_id=r["user_id"],
@@ -130,7 +128,7 @@ def _opponent(r: aiosqlite.Row) -> OpponentRow:
     )
 
 
-async def insert(conn: aiosqlite.Connection, new: NewBet) -> BetRow:
+async def insert(conn: Conn, new: NewBet) -> BetRow:
     """Insert with the next per-server number (safe: we hold the write lock of BEGIN IMMEDIATE)."""
     row = await fetchone(
         conn,
@@ -165,7 +163,7 @@ async def insert(conn: aiosqlite.Connection, new: NewBet) -> BetRow:
     return _bet(row)
 
 
-async def add_named_opponent(conn: aiosqlite.Connection, bet_id: int, user_id: int) -> None:
+async def add_named_opponent(conn: Conn, bet_id: int, user_id: int) -> None:
     await conn.execute(
         "INSERT INTO bet_opponents (bet_id, user_id, named) VALUES (?, ?, 1) ON CONFLICT DO NOTHING",
         (bet_id, user_id),
@@ -189,9 +187,7 @@ async def opponents(db: Db, bet_id: int) -> list[OpponentRow]:
     return [_opponent(r) for r in rows]
 
 
-async def respond(
-    conn: aiosqlite.Connection, bet_id: int, user_id: int, response: str, now: datetime, *, named: bool
-) -> bool:
+async def respond(conn: Conn, bet_id: int, user_id: int, response: str, now: datetime, *, named: bool) -> bool:
     """Record an accept or decline; accepting is final. Returns whether this call changed anything."""
     if named:
         cur = await conn.execute(
@@ -210,7 +206,7 @@ async def respond(
     return cur.rowcount == 1
 
 
-async def lock(conn: aiosqlite.Connection, bet_id: int, new_status: str, now: datetime) -> bool:
+async def lock(conn: Conn, bet_id: int, new_status: str, now: datetime) -> bool:
     """OPEN → LOCKED or EXPIRED, once."""
     cur = await conn.execute(
         "UPDATE bets SET status = ?, locked_at = ? WHERE id = ? AND status = 'open'", (new_status, to_db(now), bet_id)
@@ -218,9 +214,7 @@ async def lock(conn: aiosqlite.Connection, bet_id: int, new_status: str, now: da
     return cur.rowcount == 1
 
 
-async def settle(
-    conn: aiosqlite.Connection, bet_id: int, winning_side: str, now: datetime, by: int | None, how: str
-) -> bool:
+async def settle(conn: Conn, bet_id: int, winning_side: str, now: datetime, by: int | None, how: str) -> bool:
     """LOCKED → SETTLED, once."""
     cur = await conn.execute(
         "UPDATE bets SET status = 'settled', winning_side = ?, settled_at = ?, settled_by = ?, settled_how = ?"
@@ -230,7 +224,7 @@ async def settle(
     return cur.rowcount == 1
 
 
-async def void(conn: aiosqlite.Connection, bet_id: int, now: datetime, by: int | None, reason: str | None) -> bool:
+async def void(conn: Conn, bet_id: int, now: datetime, by: int | None, reason: str | None) -> bool:
     """Any status but VOIDED → VOIDED, once; the status it had is kept."""
     cur = await conn.execute(
         "UPDATE bets SET status_before_void = status, status = 'voided', voided_at = ?, voided_by = ?,"
@@ -240,7 +234,7 @@ async def void(conn: aiosqlite.Connection, bet_id: int, now: datetime, by: int |
     return cur.rowcount == 1
 
 
-async def set_message(conn: aiosqlite.Connection, bet_id: int, channel_id: int, message_id: int) -> None:
+async def set_message(conn: Conn, bet_id: int, channel_id: int, message_id: int) -> None:
     await conn.execute(
         "UPDATE bets SET message_channel_id = ?, message_id = ? WHERE id = ?", (channel_id, message_id, bet_id)
     )
@@ -279,7 +273,7 @@ async def search(db: Db, guild_id: int, text: str, limit: int = 25) -> list[BetR
     return [_bet(r) for r in rows]
 
 
-async def vote(conn: aiosqlite.Connection, bet_id: int, user_id: int, side: str, now: datetime) -> None:
+async def vote(conn: Conn, bet_id: int, user_id: int, side: str, now: datetime) -> None:
     await conn.execute(
         "INSERT INTO bet_votes (bet_id, user_id, side, at) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (bet_id, user_id) DO UPDATE SET side = excluded.side, at = excluded.at",

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
-from bot.store.db import Database, fetchone
+from bot.store.db import Conn, Database, fetchone
 
 
-async def card_of(db: Database | aiosqlite.Connection, challenge_id: int) -> tuple[int, int] | None:
+async def card_of(db: Database | Conn, challenge_id: int) -> tuple[int, int] | None:
     """(channel id, message id) of the challenge's card, if it has one."""
     row = await fetchone(db, "SELECT card_channel_id, card_message_id FROM challenges WHERE id = ?", (challenge_id,))
     if row is None or row["card_message_id"] is None:

@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.domain.proof import ProofRef
 from bot.store.codec import from_db, opt_from_db, proof_from_db, proof_to_db, to_db
-from bot.store.db import Database, fetchall, fetchone
+from bot.store.db import Conn, Database, Row, SyncConn, fetchall, fetchone
 
 OPEN_STATUSES = ("scheduled", "active")
 
@@ -40,7 +38,7 @@ class ChallengeRow:
 
 @dataclass(frozen=True)
 class ParticipantRow:
-    rowid: int
+    id: int
     challenge_id: int
     user_id: int
     joined_at: datetime
@@ -104,9 +102,9 @@ def challenge_from_row(r: sqlite3.Row | Mapping[str, Any]) -> ChallengeRow:
     )
 
 
-def _participant(r: aiosqlite.Row) -> ParticipantRow:
+def _participant(r: Row) -> ParticipantRow:
     return ParticipantRow(
-        rowid=r["rowid"],
+        id=r["id"],
         challenge_id=r["challenge_id"],
         user_id=r["user_id"],
         joined_at=from_db(r["joined_at"]),
@@ -133,7 +131,7 @@ def _log(r: sqlite3.Row) -> LogRow:
     )
 
 
-async def insert(conn: aiosqlite.Connection, new: NewChallenge) -> ChallengeRow:
+async def insert(conn: Conn, new: NewChallenge) -> ChallengeRow:
     """Insert with the next per-server number (safe: we hold the write lock of BEGIN IMMEDIATE)."""
     row = await fetchone(
         conn,
@@ -162,17 +160,17 @@ async def insert(conn: aiosqlite.Connection, new: NewChallenge) -> ChallengeRow:
     return challenge_from_row(row)
 
 
-async def get_by_no(db: Database | aiosqlite.Connection, guild_id: int, no: int) -> ChallengeRow | None:
+async def get_by_no(db: Database | Conn, guild_id: int, no: int) -> ChallengeRow | None:
     row = await fetchone(db, "SELECT * FROM challenges WHERE guild_id = ? AND no = ?", (guild_id, no))
     return None if row is None else challenge_from_row(row)
 
 
-async def get(db: Database | aiosqlite.Connection, challenge_id: int) -> ChallengeRow | None:
+async def get(db: Database | Conn, challenge_id: int) -> ChallengeRow | None:
     row = await fetchone(db, "SELECT * FROM challenges WHERE id = ?", (challenge_id,))
     return None if row is None else challenge_from_row(row)
 
 
-def open_for_member(conn: sqlite3.Connection, guild_id: int, user_id: int) -> list[ChallengeRow]:
+def open_for_member(conn: SyncConn, guild_id: int, user_id: int) -> list[ChallengeRow]:
     """The scheduled and active challenges a member is in, by number (on the connection's thread)."""
     rows = conn.execute(
         "SELECT c.* FROM challenges c JOIN participants p ON p.challenge_id = c.id"
@@ -207,7 +205,7 @@ async def search(
 
 
 async def set_status(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     challenge_id: int,
     old: tuple[str, ...],
     new: str,
@@ -225,28 +223,26 @@ async def set_status(
     return cur.rowcount == 1
 
 
-async def set_end(conn: aiosqlite.Connection, challenge_id: int, ends_at: datetime) -> None:
+async def set_end(conn: Conn, challenge_id: int, ends_at: datetime) -> None:
     await conn.execute("UPDATE challenges SET ends_at = ? WHERE id = ?", (to_db(ends_at), challenge_id))
 
 
-async def participants(
-    db: Database | aiosqlite.Connection, challenge_id: int, *, active_only: bool = True
-) -> list[ParticipantRow]:
+async def participants(db: Database | Conn, challenge_id: int, *, active_only: bool = True) -> list[ParticipantRow]:
     where = " AND left_at IS NULL" if active_only else ""
     rows = await fetchall(
         db,
-        f"SELECT rowid, * FROM participants WHERE challenge_id = ?{where} ORDER BY joined_at, user_id",  # noqa: S608
+        f"SELECT * FROM participants WHERE challenge_id = ?{where} ORDER BY joined_at, user_id",  # noqa: S608
         (challenge_id,),
     )
     return [_participant(r) for r in rows]
 
 
-async def participant_by_rowid(db: Database | aiosqlite.Connection, rowid: int) -> ParticipantRow | None:
-    row = await fetchone(db, "SELECT rowid, * FROM participants WHERE rowid = ?", (rowid,))
+async def participant_by_id(db: Database | Conn, participant_id: int) -> ParticipantRow | None:
+    row = await fetchone(db, "SELECT * FROM participants WHERE id = ?", (participant_id,))
     return None if row is None else _participant(row)
 
 
-async def add_participant(conn: aiosqlite.Connection, challenge_id: int, user_id: int, now: datetime) -> bool:
+async def add_participant(conn: Conn, challenge_id: int, user_id: int, now: datetime) -> bool:
     """Join (or re-join after leaving). Returns False when already an active participant."""
     cur = await conn.execute(
         "INSERT INTO participants (challenge_id, user_id, joined_at) VALUES (?, ?, ?)"
@@ -257,7 +253,7 @@ async def add_participant(conn: aiosqlite.Connection, challenge_id: int, user_id
     return cur.rowcount == 1
 
 
-async def remove_participant(conn: aiosqlite.Connection, challenge_id: int, user_id: int, now: datetime) -> bool:
+async def remove_participant(conn: Conn, challenge_id: int, user_id: int, now: datetime) -> bool:
     cur = await conn.execute(
         "UPDATE participants SET left_at = ? WHERE challenge_id = ? AND user_id = ? AND left_at IS NULL",
         (to_db(now), challenge_id, user_id),
@@ -266,7 +262,7 @@ async def remove_participant(conn: aiosqlite.Connection, challenge_id: int, user
 
 
 async def record_result(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     challenge_id: int,
     user_id: int,
     succeeded: bool,
@@ -290,7 +286,7 @@ async def record_result(
     return cur.rowcount == 1
 
 
-async def set_final_total(conn: aiosqlite.Connection, challenge_id: int, user_id: int, total: int) -> None:
+async def set_final_total(conn: Conn, challenge_id: int, user_id: int, total: int) -> None:
     """The total at the end, for a participant whose result was decided earlier (logs after it still count)."""
     await conn.execute(
         "UPDATE participants SET final_total = ? WHERE challenge_id = ? AND user_id = ?", (total, challenge_id, user_id)
@@ -298,7 +294,7 @@ async def set_final_total(conn: aiosqlite.Connection, challenge_id: int, user_id
 
 
 def insert_log(
-    conn: sqlite3.Connection,
+    conn: SyncConn,
     challenge_id: int,
     user_id: int,
     amount: int,
@@ -311,22 +307,22 @@ def insert_log(
 ) -> LogRow:
     """Runs on the connection's thread (`Database.write`/`run`), inside the log's transaction."""
     logged_at = to_db(now)
-    cur = conn.execute(
+    log_id = conn.execute(
         "INSERT INTO logs (challenge_id, user_id, amount, entered_amount, entered_unit, note, logged_at,"
-        " proof_channel_id, proof_message_id, proof_filename, interaction_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " proof_channel_id, proof_message_id, proof_filename, interaction_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " RETURNING id",
         (
             challenge_id, user_id, amount, entered_amount, entered_unit, note, logged_at, *proof_to_db(proof),
             interaction_id,
         ),
-    )  # fmt: skip
-    assert cur.lastrowid is not None
+    ).fetchone()[0]  # fmt: skip
     return LogRow(
-        cur.lastrowid, challenge_id, user_id, amount, entered_amount, entered_unit, note, None,
+        log_id, challenge_id, user_id, amount, entered_amount, entered_unit, note, None,
         from_db(logged_at), None, proof,
     )  # fmt: skip
 
 
-async def logs(db: Database | aiosqlite.Connection, challenge_id: int, *, include_struck: bool = False) -> list[LogRow]:
+async def logs(db: Database | Conn, challenge_id: int, *, include_struck: bool = False) -> list[LogRow]:
     where = "" if include_struck else " AND struck_at IS NULL"
     rows = await fetchall(
         db,
@@ -345,7 +341,7 @@ class LogPoints:
     corrected: int  # how many logs were undone, struck or edited (each kept with its record)
 
 
-async def log_points(db: Database | aiosqlite.Connection, challenge_id: int, user_id: int | None = None) -> LogPoints:
+async def log_points(db: Database | Conn, challenge_id: int, user_id: int | None = None) -> LogPoints:
     """The challenge's logs as points; one member's only when `user_id` is given."""
     rows = await fetchall(
         db,
@@ -371,7 +367,7 @@ class LogState:
     """What accepting one member's log needs to know, read in one query inside its transaction."""
 
     challenge: ChallengeRow  # as it is now (an admin may have extended or closed it since it was resolved)
-    participant_rowid: int | None  # None: not (or no longer) in the challenge
+    participant_id: int | None  # None: not (or no longer) in the challenge
     first_log_at: datetime | None  # attempt clocks: the member's first log, struck ones included
     any_log: bool  # anyone has logged in this challenge (undone logs too)
     total: int  # the member's counted total (log_totals)
@@ -380,8 +376,8 @@ class LogState:
 
 _LOG_STATE = (
     "SELECT c.*,"
-    " (SELECT p.rowid FROM participants p"
-    "   WHERE p.challenge_id = c.id AND p.user_id = :user AND p.left_at IS NULL) AS participant_rowid,"
+    " (SELECT p.id FROM participants p"
+    "   WHERE p.challenge_id = c.id AND p.user_id = :user AND p.left_at IS NULL) AS participant_id,"
     # When attempt clocks started, only where there are any.
     " CASE WHEN c.attempt_ms IS NOT NULL THEN"
     "   (SELECT MIN(l.logged_at) FROM logs l WHERE l.challenge_id = c.id AND l.user_id = :user) END AS first_log_at,"
@@ -394,7 +390,7 @@ _LOG_STATE = (
 )
 
 
-def read_log_state(conn: sqlite3.Connection, guild_id: int, no: int | None, user_id: int) -> list[LogState]:
+def read_log_state(conn: SyncConn, guild_id: int, no: int | None, user_id: int) -> list[LogState]:
     """Challenge #`no` of the server, or (`no` None) every open challenge the member is in, by number.
 
     Runs on the connection's thread (`Database.write`/`run`), inside the log's transaction.
@@ -411,7 +407,7 @@ def read_log_state(conn: sqlite3.Connection, guild_id: int, no: int | None, user
     return [
         LogState(
             challenge=challenge_from_row(r),
-            participant_rowid=r["participant_rowid"],
+            participant_id=r["participant_id"],
             first_log_at=opt_from_db(r["first_log_at"]),
             any_log=bool(r["any_log"]),
             total=r["mine"],
@@ -421,7 +417,7 @@ def read_log_state(conn: sqlite3.Connection, guild_id: int, no: int | None, user
     ]
 
 
-async def first_logs(conn: Database | aiosqlite.Connection, challenge_id: int) -> dict[int, datetime]:
+async def first_logs(conn: Database | Conn, challenge_id: int) -> dict[int, datetime]:
     """Each member's first log in the challenge, struck ones included (when attempt clocks started)."""
     rows = await fetchall(
         conn, "SELECT user_id, MIN(logged_at) FROM logs WHERE challenge_id = ? GROUP BY user_id", (challenge_id,)
@@ -429,7 +425,7 @@ async def first_logs(conn: Database | aiosqlite.Connection, challenge_id: int) -
     return {user_id: from_db(at) for user_id, at in rows}
 
 
-async def proof_logs(db: Database | aiosqlite.Connection, challenge_id: int, limit: int) -> list[LogRow]:
+async def proof_logs(db: Database | Conn, challenge_id: int, limit: int) -> list[LogRow]:
     """The latest counted logs of a challenge that came with a kept proof photo, newest first."""
     rows = await fetchall(
         db,
@@ -440,7 +436,7 @@ async def proof_logs(db: Database | aiosqlite.Connection, challenge_id: int, lim
     return [_log(r) for r in rows]
 
 
-async def last_log(conn: aiosqlite.Connection, challenge_id: int, user_id: int) -> LogRow | None:
+async def last_log(conn: Conn, challenge_id: int, user_id: int) -> LogRow | None:
     row = await fetchone(
         conn,
         "SELECT * FROM logs WHERE challenge_id = ? AND user_id = ? AND struck_at IS NULL"
@@ -451,7 +447,7 @@ async def last_log(conn: aiosqlite.Connection, challenge_id: int, user_id: int) 
 
 
 async def strike_log(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     log: LogRow,
     actor_id: int,
     action: str,
@@ -471,19 +467,19 @@ async def strike_log(
     return True
 
 
-def log_of_interaction(conn: sqlite3.Connection, interaction_id: int) -> int | None:
+def log_of_interaction(conn: SyncConn, interaction_id: int) -> int | None:
     """The log an interaction already stored, if any (on the connection's thread, in the log's transaction)."""
     row = conn.execute("SELECT id FROM logs WHERE interaction_id = ?", (interaction_id,)).fetchone()
     return None if row is None else int(row[0])
 
 
-async def correction_of_interaction(conn: aiosqlite.Connection, interaction_id: int) -> bool:
+async def correction_of_interaction(conn: Conn, interaction_id: int) -> bool:
     """Whether an interaction already undid or corrected a log."""
     row = await fetchone(conn, "SELECT 1 FROM log_corrections WHERE interaction_id = ?", (interaction_id,))
     return row is not None
 
 
-async def first_log_at(db: Database | aiosqlite.Connection, challenge_id: int, user_id: int) -> datetime | None:
+async def first_log_at(db: Database | Conn, challenge_id: int, user_id: int) -> datetime | None:
     """When the member's attempt clock started: their first log, undone ones included."""
     row = await fetchone(
         db, "SELECT MIN(logged_at) FROM logs WHERE challenge_id = ? AND user_id = ?", (challenge_id, user_id)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
-from contextlib import asynccontextmanager, suppress
-from contextvars import ContextVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import aiosqlite
 
@@ -23,9 +23,40 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# A row of either engine (sqlite3.Row, asyncpg.Record): read by column name, `row["no"]`, or by position.
+Row = Any
+
+
+class Conn(Protocol):
+    """One connection as the store modules use it, whichever engine: aiosqlite's Connection, or
+    `bot.store.pg.PgConn` (asyncpg), which reads the same SQL ("?" / ":name" parameters)."""
+
+    def execute(self, sql: str, parameters: Any = None, /) -> Any: ...  # awaitable cursor (rowcount), or `async with`
+
+    def execute_fetchall(self, sql: str, parameters: Any = None, /) -> Awaitable[Iterable[Any]]: ...
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> Any: ...
+
+
+class SyncCursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class SyncConn(Protocol):
+    """What `Database.write`/`run` hand to their synchronous work: a sqlite3.Connection on SQLite,
+    a bridge to the transaction's asyncpg connection on PostgreSQL (bot.store.pg)."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+
+
 # More work for an open transaction, on its connection: e.g. an admin action's audit line, written
 # in the transaction that makes the change, so both are committed or neither.
-InTransaction = Callable[[aiosqlite.Connection], Awaitable[None]]
+InTransaction = Callable[[Conn], Awaitable[None]]
 
 # Package data (the top-level migrations/ package), read through importlib.resources: an installed wheel finds
 # them from any working directory, and nothing outside the package is needed at run time.
@@ -50,6 +81,100 @@ _CURRENT: ContextVar[_Transaction | None] = ContextVar("fitbet_transaction", def
 
 
 class Database:
+    """fitbet's database, whichever engine: what the stores and services use.
+
+    `SqliteDatabase` (one process, one file: the default) and `bot.store.pg.PgDatabase` (PostgreSQL,
+    shared by several shard processes) read the same SQL and keep the same promises: writes go
+    through `transaction()` (or `write()`), which serialises the writers of one server (`guild_id`)
+    or, without one, every writer; reads outside a transaction see committed data only; the task
+    that holds a transaction reads inside it. `open_database()` picks the engine from the settings.
+    """
+
+    dialect: str = ""  # "sqlite" or "postgres": for the few statements the stores spell per engine
+    memo: dict[Hashable, Any]
+
+    @staticmethod
+    async def open(path: Path | str) -> SqliteDatabase:
+        """The SQLite database at `path` (see SqliteDatabase.open)."""
+        return await SqliteDatabase.open(path)
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    def in_transaction(self) -> bool:
+        """Whether the calling task has a transaction open on this Database."""
+        current = _CURRENT.get()
+        return current is not None and current.open and current.db is self and current.task is _current_task()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once the calling task's open transaction has committed (never if it rolls back).
+
+        For what must follow a commit and only a commit, e.g. telling the scheduler a timer row changed
+        (bot.scheduling). A callback that raises is logged; the commit stands.
+        """
+        current = _CURRENT.get()
+        if current is None or not self.in_transaction():
+            raise RuntimeError("after_commit() needs a transaction open on this Database")
+        current.after_commit.append(callback)
+
+    def transaction(self, guild_id: int | None = None) -> AbstractAsyncContextManager[Conn]:
+        """A write transaction: committed on success, rolled back on any exception. `guild_id`: the
+        server it writes for; writers of one server take turns (without it: every writer waits)."""
+        raise NotImplementedError
+
+    def snapshot(self) -> AbstractAsyncContextManager[Conn]:
+        raise NotImplementedError
+
+    async def write(self, work: Callable[[SyncConn], T], guild_id: int | None = None) -> T:
+        raise NotImplementedError
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        raise NotImplementedError
+
+    def _reads_on(self) -> Conn:
+        raise NotImplementedError
+
+    def committed(self) -> Conn:
+        """A connection that reads committed data only, even inside a transaction (caches: bot.store.guilds)."""
+        raise NotImplementedError
+
+    def execute(self, sql: str, params: tuple[object, ...] = ()) -> Any:
+        """Same shape as Connection.execute, so store functions accept either (reads, outside a transaction)."""
+        return self._reads_on().execute(sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        return await fetchone(self, sql, params)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        return await fetchall(self, sql, params)
+
+    async def migrate(self, directory: Traversable = MIGRATIONS_DIR) -> list[str]:
+        raise NotImplementedError
+
+    async def backup(self, target: Path) -> None:
+        raise NotImplementedError
+
+
+def _track(db: Database) -> tuple[_Transaction, Token[_Transaction | None]]:
+    current = _Transaction(db, _current_task())
+    return current, _CURRENT.set(current)
+
+
+def _untrack(current: _Transaction, token: Token[_Transaction | None]) -> None:
+    current.open = False
+    with suppress(ValueError):  # exited from another context (a generator closed elsewhere)
+        _CURRENT.reset(token)
+
+
+def _committed(current: _Transaction) -> None:
+    for callback in current.after_commit:
+        try:
+            callback()
+        except Exception:
+            log.exception("after-commit callback %r failed", callback)
+
+
+class SqliteDatabase(Database):
     """Owns two connections to one WAL database.
 
     Writes go through `transaction()` (BEGIN IMMEDIATE) or `write()`, one at a time, on `conn`.
@@ -70,8 +195,10 @@ class Database:
         # them (bot.store.guilds). Everything else is read from SQLite every time.
         self.memo: dict[Hashable, Any] = {}
 
+    dialect = "sqlite"
+
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
+    async def open(cls, path: Path | str) -> SqliteDatabase:
         """Open fitbet's database at `path` (created if missing).
 
         Raises `dbfile.DatabaseFileError` (one line, nothing written) for a path fitbet can't use:
@@ -112,69 +239,50 @@ class Database:
         finally:
             await self.conn.close()
 
-    def in_transaction(self) -> bool:
-        """Whether the calling task has a transaction open on this Database."""
-        current = _CURRENT.get()
-        return current is not None and current.open and current.db is self and current.task is _current_task()
+    def _reads_on(self) -> Conn:
+        return cast(Conn, self.conn if self.in_transaction() else self.reader)
 
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        """Call `callback` once the calling task's open transaction has committed (never if it rolls back).
-
-        For what must follow a commit and only a commit, e.g. telling the scheduler a timer row changed
-        (bot.scheduling). A callback that raises is logged; the commit stands.
-        """
-        current = _CURRENT.get()
-        if current is None or not self.in_transaction():
-            raise RuntimeError("after_commit() needs a transaction open on this Database")
-        current.after_commit.append(callback)
-
-    def _reads_on(self) -> aiosqlite.Connection:
-        return self.conn if self.in_transaction() else self.reader
+    def committed(self) -> Conn:
+        return cast(Conn, self.reader)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self, guild_id: int | None = None) -> AsyncIterator[Conn]:
         """A write transaction: committed on success, rolled back on any exception.
 
         Inside it, reads through this Database (not only through the yielded connection) join it.
+        SQLite has one writer at a time whatever the server, so `guild_id` changes nothing here.
         """
         async with self._write_lock:
             await self.conn.execute("BEGIN IMMEDIATE")
-            current = _Transaction(self, _current_task())
-            token = _CURRENT.set(current)
+            current, token = _track(self)
             try:
-                yield self.conn
+                yield cast(Conn, self.conn)
             except BaseException:
                 await self.conn.execute("ROLLBACK")
                 raise
             else:
                 await self.conn.execute("COMMIT")
             finally:
-                current.open = False
-                with suppress(ValueError):  # exited from another context (a generator closed elsewhere)
-                    _CURRENT.reset(token)
-        for callback in current.after_commit:  # reached only after COMMIT: an exception skips this
-            try:
-                callback()
-            except Exception:
-                log.exception("after-commit callback %r failed", callback)
+                _untrack(current, token)
+        _committed(current)  # reached only after COMMIT: an exception skips this
 
     @asynccontextmanager
-    async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def snapshot(self) -> AsyncIterator[Conn]:
         """A read-only connection of its own, in one read transaction: its queries all see the same
         commit, and a long read through it (an export, in chunks) holds no other reader back."""
         if self.reader is self.conn:  # in memory: nothing to open a second view of
-            yield self.conn
+            yield cast(Conn, self.conn)
             return
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         try:
             await _set_pragmas(conn)
             await conn.execute("PRAGMA query_only=ON")
             await conn.execute("BEGIN")  # deferred: the snapshot is taken at the first read
-            yield conn
+            yield cast(Conn, conn)
         finally:
             await conn.close()  # ends the read transaction
 
-    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    async def write(self, work: Callable[[SyncConn], T], guild_id: int | None = None) -> T:
         """A write transaction run whole on the connection's thread: one trip to it, not one per statement.
 
         `work` is plain synchronous code on the `sqlite3.Connection` (no awaits, nothing slow): BEGIN
@@ -190,17 +298,7 @@ class Database:
         Inside `transaction()` it joins that transaction; outside one it runs on the reading
         connection, so it can only read (committed data).
         """
-        return await _run_on(self._reads_on(), fn, *args)
-
-    def execute(self, sql: str, params: tuple[object, ...] = ()) -> Any:
-        """Same shape as Connection.execute, so store functions accept either (reads, outside a transaction)."""
-        return self._reads_on().execute(sql, params)
-
-    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        return await fetchone(self, sql, params)
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        return await fetchall(self, sql, params)
+        return await _run_on(self.conn if self.in_transaction() else self.reader, fn, *args)
 
     async def migrate(self, directory: Traversable = MIGRATIONS_DIR) -> list[str]:
         """Apply every migration not yet recorded, in order, each in its own transaction.
@@ -286,7 +384,7 @@ def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection
     return result
 
 
-async def fetchall(db: Database | aiosqlite.Connection, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+async def fetchall(db: Database | Conn, sql: str, params: Params = ()) -> list[Row]:
     """Every row, in one trip to the connection's thread (a Database: see `Database` for which one).
 
     `async with conn.execute(...) as cur: await cur.fetchall()` takes three trips (execute, fetch,
@@ -297,7 +395,7 @@ async def fetchall(db: Database | aiosqlite.Connection, sql: str, params: Params
     return list(await conn.execute_fetchall(sql, params))
 
 
-async def fetchone(db: Database | aiosqlite.Connection, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+async def fetchone(db: Database | Conn, sql: str, params: Params = ()) -> Row | None:
     """The first row, for queries that return at most one (by key, an aggregate, or LIMIT 1)."""
     rows = await fetchall(db, sql, params)
     return rows[0] if rows else None
@@ -307,7 +405,10 @@ def _numbered_migrations(directory: Traversable) -> list[tuple[int, Traversable]
     """Every migration file with its number, in order; refused whole if there is none, if one is
     misnamed or if a number is taken twice."""
     try:
-        sql_files = sorted((f for f in directory.iterdir() if f.name.endswith(".sql") and f.is_file()), key=_name)
+        sql_files = sorted(
+            (f for f in directory.iterdir() if f.name.endswith(".sql") and not _engine_twin(f.name) and f.is_file()),
+            key=_name,
+        )
     except (FileNotFoundError, NotADirectoryError):
         sql_files = []
     if not sql_files:
@@ -327,6 +428,11 @@ def _numbered_migrations(directory: Traversable) -> list[tuple[int, Traversable]
             )
         numbered[version] = file
     return sorted(numbered.items())
+
+
+def _engine_twin(name: str) -> bool:
+    """`NNNN_name.postgres.sql`: how PostgreSQL spells migration NNNN (bot.store.pg), not a migration of its own."""
+    return name.endswith(".postgres.sql")
 
 
 def _name(file: Traversable) -> str:
@@ -355,3 +461,9 @@ def split_sql(script: str) -> list[str]:
     if buffer.strip() and not all(ln.strip().startswith("--") or not ln.strip() for ln in buffer.splitlines()):
         raise MigrationError("migration ends with an incomplete statement")
     return statements
+
+
+def dialect_of(db: Database | Conn | SyncConn) -> str:
+    """ "sqlite" or "postgres": for the few statements the stores spell per engine (aiosqlite's and
+    sqlite3's connections say nothing: SQLite)."""
+    return str(getattr(db, "dialect", "sqlite"))

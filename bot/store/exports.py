@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiosqlite
+from bot.store.db import Conn
 
 # Each readable table with the query selecting exactly one server's rows (the only parameter: guild id).
 READABLE: dict[str, str] = {
@@ -28,7 +28,7 @@ READABLE: dict[str, str] = {
 
 
 async def readable_rows(
-    conn: aiosqlite.Connection, table: str, guild_id: int, chunk: int = 2000
+    conn: Conn, table: str, guild_id: int, chunk: int = 2000
 ) -> AsyncIterator[list[dict[str, Any]]]:
     """One readable table's rows in chunks, each row by column name. `conn` should be a
     `Database.snapshot()`: the cursor stays open between chunks."""

@@ -33,7 +33,7 @@ async def get(db: Database, guild_id: int, default_timezone: str) -> GuildSettin
 
 
 async def _read(db: Database, guild_id: int, default_timezone: str) -> GuildSettings:
-    row = await fetchone(db.reader, "SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
+    row = await fetchone(db.committed(), "SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
     if row is None:
         return GuildSettings(guild_id=guild_id, timezone=default_timezone)
     return GuildSettings(

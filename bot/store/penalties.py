@@ -7,13 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.domain.proof import ProofRef
 from bot.store.codec import from_db, opt_from_db, proof_from_db, proof_to_db, to_db
-from bot.store.db import Database, fetchall, fetchone
+from bot.store.db import Conn, Database, Row, dialect_of, fetchall, fetchone
 
-Db = Database | aiosqlite.Connection
+Db = Database | Conn
 
 OPEN_STATUSES = ("owed", "submitted")
 LIST_LIMIT = 500  # /penalty list shows at most this many, the newest first
@@ -74,7 +72,7 @@ def _td(ms: int | None) -> timedelta | None:
     return None if ms is None else timedelta(milliseconds=ms)
 
 
-def _penalty(r: aiosqlite.Row) -> PenaltyRow:
+def _penalty(r: Row) -> PenaltyRow:
     return PenaltyRow(
         id=r["id"],
         guild_id=r["guild_id"],
@@ -99,7 +97,7 @@ def _penalty(r: aiosqlite.Row) -> PenaltyRow:
     )
 
 
-def _event(r: aiosqlite.Row) -> EventRow:
+def _event(r: Row) -> EventRow:
     return EventRow(
         id=r["id"],
         penalty_id=r["penalty_id"],
@@ -114,7 +112,7 @@ def _event(r: aiosqlite.Row) -> EventRow:
     )
 
 
-async def insert(conn: aiosqlite.Connection, new: NewPenalty) -> PenaltyRow | None:
+async def insert(conn: Conn, new: NewPenalty) -> PenaltyRow | None:
     """One penalty per loser per bet: returns None when this bet already gave this member one."""
     row = await fetchone(
         conn,
@@ -138,7 +136,7 @@ async def insert(conn: aiosqlite.Connection, new: NewPenalty) -> PenaltyRow | No
 
 
 async def add_event(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     penalty_id: int,
     actor_id: int | None,
     action: str,
@@ -149,9 +147,10 @@ async def add_event(
     proof: ProofRef | None = None,
     detail: str | None = None,
 ) -> int:
-    cur = await conn.execute(
+    row = await fetchone(
+        conn,
         "INSERT INTO penalty_events (penalty_id, actor_id, action, at, amount, elapsed_ms, detail,"
-        " proof_channel_id, proof_message_id, proof_filename) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " proof_channel_id, proof_message_id, proof_filename) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             penalty_id,
             actor_id,
@@ -163,8 +162,8 @@ async def add_event(
             *proof_to_db(proof),
         ),
     )
-    assert cur.lastrowid is not None
-    return cur.lastrowid
+    assert row is not None
+    return int(row["id"])
 
 
 async def get(db: Db, penalty_id: int) -> PenaltyRow | None:
@@ -198,6 +197,8 @@ async def list_for_guild(
     if member_id is not None:
         where.append(
             "(debtor_id = ? OR EXISTS (SELECT 1 FROM json_each(penalties.creditors) WHERE json_each.value = ?))"
+            if dialect_of(db) == "sqlite"
+            else "(debtor_id = ? OR creditors::jsonb @> to_jsonb(?::bigint))"
         )
         params += [member_id, member_id]
     if statuses is not None:
@@ -227,7 +228,7 @@ async def search(db: Db, guild_id: int, text: str, statuses: tuple[str, ...], li
 
 
 async def submit(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     penalty_id: int,
     amount: int,
     elapsed: timedelta,
@@ -243,7 +244,7 @@ async def submit(
     return cur.rowcount == 1
 
 
-async def verify(conn: aiosqlite.Connection, penalty_id: int, actor_id: int, now: datetime) -> bool:
+async def verify(conn: Conn, penalty_id: int, actor_id: int, now: datetime) -> bool:
     cur = await conn.execute(
         "UPDATE penalties SET status = 'verified', verified_by = ?, verified_at = ?, closed_at = ?"
         " WHERE id = ? AND status = 'submitted'",
@@ -252,7 +253,7 @@ async def verify(conn: aiosqlite.Connection, penalty_id: int, actor_id: int, now
     return cur.rowcount == 1
 
 
-async def reject(conn: aiosqlite.Connection, penalty_id: int) -> bool:
+async def reject(conn: Conn, penalty_id: int) -> bool:
     """SUBMITTED → OWED; the submission stays in penalty_events."""
     cur = await conn.execute(
         "UPDATE penalties SET status = 'owed', sub_amount = NULL, sub_elapsed_ms = NULL, sub_proof_url = NULL,"
@@ -263,7 +264,7 @@ async def reject(conn: aiosqlite.Connection, penalty_id: int) -> bool:
     return cur.rowcount == 1
 
 
-async def close(conn: aiosqlite.Connection, penalty_id: int, new_status: str, now: datetime) -> bool:
+async def close(conn: Conn, penalty_id: int, new_status: str, now: datetime) -> bool:
     """OWED or SUBMITTED → WAIVED or CANCELLED, once."""
     cur = await conn.execute(
         "UPDATE penalties SET status = ?, closed_at = ? WHERE id = ? AND status IN ('owed', 'submitted')",

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.store.codec import to_db
-from bot.store.db import Database
+from bot.store.db import Database, Row
 
 # A member's side in a bet: the proposer's, or the other one for an accepted opponent.
 _BET_SIDES = """
@@ -61,7 +59,7 @@ async def penalty_counts(db: Database, guild_id: int, user_id: int, now: datetim
 
 async def ranked(
     db: Database, guild_id: int, now: datetime, since: datetime | None, limit: int, viewer_id: int | None
-) -> tuple[list[aiosqlite.Row], int]:
+) -> tuple[list[Row], int]:
     """The overall board ranked in SQL: its first `limit` members and the viewer, and how many it has.
 
     Members are on it for a settled bet, a penalty, or taking part in a challenge (not left, not
@@ -118,7 +116,7 @@ async def ranked(
 
 async def activity_totals(
     db: Database, guild_id: int, since: datetime | None, user_id: int | None = None, activity: str | None = None
-) -> list[aiosqlite.Row]:
+) -> list[Row]:
     """(user_id, activity, unit, total in base units) over counted logs of current participants.
 
     All time: from `log_totals` (one row per participant, kept by triggers); a period: from the logs."""
@@ -148,7 +146,7 @@ async def activity_totals(
     )
 
 
-async def successes(db: Database, guild_id: int, user_id: int) -> list[aiosqlite.Row]:
+async def successes(db: Database, guild_id: int, user_id: int) -> list[Row]:
     """Challenges the member completed (decided, not cancelled), for 'fastest time to a target'."""
     return await db.fetchall(
         "SELECT c.*, p.reached_at,"

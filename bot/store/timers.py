@@ -6,10 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.store.codec import from_db, to_db
-from bot.store.db import Database, fetchone
+from bot.store.db import Conn, Database, Row, fetchone
 
 # When a pending row runs next: its deadline, or the retry time after a failed run. The index
 # `timers_next` (migration 0010) is on exactly this expression.
@@ -26,11 +24,11 @@ class TimerRow:
     attempts: int = 0  # failed runs so far
 
 
-def _row(row: aiosqlite.Row) -> TimerRow:
+def _row(row: Row) -> TimerRow:
     return TimerRow(row["id"], row["guild_id"], row["kind"], row["ref_id"], from_db(row["due_at"]), row["attempts"])
 
 
-async def upsert(conn: aiosqlite.Connection, guild_id: int, kind: str, ref_id: int, due_at: datetime) -> None:
+async def upsert(conn: Conn, guild_id: int, kind: str, ref_id: int, due_at: datetime) -> None:
     """Create or move a timer (moving re-opens it and forgets earlier failures). Call inside a transaction."""
     await conn.execute(
         "INSERT INTO timers (guild_id, kind, ref_id, due_at) VALUES (?, ?, ?, ?)"
@@ -40,19 +38,19 @@ async def upsert(conn: aiosqlite.Connection, guild_id: int, kind: str, ref_id: i
     )
 
 
-async def cancel(conn: aiosqlite.Connection, kind: str, ref_id: int, now: datetime) -> None:
+async def cancel(conn: Conn, kind: str, ref_id: int, now: datetime) -> None:
     await conn.execute(
         "UPDATE timers SET done_at = ? WHERE kind = ? AND ref_id = ? AND done_at IS NULL",
         (to_db(now), kind, ref_id),
     )
 
 
-async def mark_done(conn: aiosqlite.Connection, timer_id: int, now: datetime) -> bool:
+async def mark_done(conn: Conn, timer_id: int, now: datetime) -> bool:
     cur = await conn.execute("UPDATE timers SET done_at = ? WHERE id = ? AND done_at IS NULL", (to_db(now), timer_id))
     return cur.rowcount == 1
 
 
-async def mark_failed(conn: aiosqlite.Connection, timer_id: int, retry_at: datetime) -> int | None:
+async def mark_failed(conn: Conn, timer_id: int, retry_at: datetime) -> int | None:
     """Count a failed run and set when to try again; the new number of attempts (None: no longer pending)."""
     row = await fetchone(
         conn,

@@ -83,7 +83,7 @@ def test_the_installed_wheel_migrates_and_checks_health_from_another_working_dir
     assert Path(where.stdout.strip()).is_relative_to(installed.parents[1]), where.stdout + where.stderr
 
     migrated = run(installed, "-m", "bot", "migrate", cwd=elsewhere, env=env)
-    shipped = sorted(f.name for f in MIGRATIONS_DIR.iterdir() if f.name.endswith(".sql"))
+    shipped = sorted(f.name for f in MIGRATIONS_DIR.iterdir() if f.name.endswith(".sql") and ".postgres." not in f.name)
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     assert migrated.stdout.strip() == f"applied {len(shipped)} migration(s): " + ", ".join(shipped)
     with sqlite3.connect(database) as conn:

@@ -94,7 +94,7 @@ async def participants(handle: BotHandle, guild: Guild, no: int) -> list[int]:
     """User ids of the current participants (not those who left)."""
     rows = await handle.bot.svc.db.fetchall(
         "SELECT p.user_id FROM participants p JOIN challenges c ON c.id = p.challenge_id"
-        " WHERE c.guild_id = ? AND c.no = ? AND p.left_at IS NULL ORDER BY p.rowid",
+        " WHERE c.guild_id = ? AND c.no = ? AND p.left_at IS NULL ORDER BY p.id",
         (guild.id, no),
     )
     return [r[0] for r in rows]

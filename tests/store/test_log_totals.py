@@ -62,7 +62,7 @@ async def test_log_state_reads_what_a_log_needs_from_the_running_totals(svc: Ser
         svc.clock.advance(timedelta(minutes=1))
         await challenge_service.log(svc, GUILD, no, who, amount)
     [empty] = await svc.db.run(store.read_log_state, GUILD, no, 4242)
-    assert empty.participant_rowid is None and empty.first_log_at is None
+    assert empty.participant_id is None and empty.first_log_at is None
     assert (empty.total, empty.group_total, empty.any_log) == (0, 172, True)  # any_log: the challenge's
 
     await challenge_service.undo(svc, GUILD, no, SAM)  # his 25 no longer counts
@@ -73,9 +73,9 @@ async def test_log_state_reads_what_a_log_needs_from_the_running_totals(svc: Ser
     # Without a number: the open challenges the member is in (Ben left, so none for him).
     assert [s.challenge.no for s in await svc.db.run(store.read_log_state, GUILD, None, SAM)] == [no]
     assert await svc.db.run(store.read_log_state, GUILD, None, ben) == []
-    assert sam.participant_rowid is not None and sam.challenge.id == cid
+    assert sam.participant_id is not None and sam.challenge.id == cid
     assert (sam.total, sam.group_total, sam.first_log_at) == (100, 140, None)  # no attempt clock here
-    assert gone.participant_rowid is None and gone.total == 7
+    assert gone.participant_id is None and gone.total == 7
     # The log after that is told the same by the service: Sam's 100 + 60, the group's 140 + 60.
     result = await challenge_service.log(svc, GUILD, no, SAM, "60")
     assert (result.progress.total, result.progress.group_total) == (160, 200)
