@@ -16,6 +16,10 @@ from tests.emulator.fixtures import (
     other_guild,
 )
 
+pytest_plugins = (
+    "tests.pg",
+)  # PostgreSQL: the pg_server / pg_database fixtures, the `postgres` marker, a summary line
+
 
 @pytest.fixture(autouse=True)
 async def _no_bot_process_outlives_its_test() -> AsyncIterator[None]:
