@@ -409,6 +409,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.postgres)
 
 
+@pytest.hookimpl(tryfirst=True)  # counted before a skipif marker skips it
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("postgres") is None:
         return
