@@ -106,7 +106,7 @@ def quote_ident(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class PgDatabase:
+class ScratchDatabase:
     """One test's own database: its name and the asyncpg DSN to reach it."""
 
     name: str
@@ -381,18 +381,18 @@ def pg_server() -> Iterator[PgServer]:
 
 
 @contextlib.asynccontextmanager
-async def fresh_database(server: PgServer, template: str | None = None) -> AsyncIterator[PgDatabase]:
+async def fresh_database(server: PgServer, template: str | None = None) -> AsyncIterator[ScratchDatabase]:
     """A new database with a unique name (a copy of `template` if given), dropped on the way out."""
     name = new_database_name()
     dsn = await server.create_database(name, template)
     try:
-        yield PgDatabase(name=name, dsn=dsn)
+        yield ScratchDatabase(name=name, dsn=dsn)
     finally:
         await server.drop_database(name)
 
 
 @pytest.fixture
-async def pg_database(pg_server: PgServer) -> AsyncIterator[PgDatabase]:
+async def pg_database(pg_server: PgServer) -> AsyncIterator[ScratchDatabase]:
     """A fresh, empty database of this test's own (uuid name), dropped after it."""
     async with fresh_database(pg_server) as database:
         yield database

@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 
 from tests import pg
-from tests.pg import PgDatabase, PgServer
+from tests.pg import PgServer, ScratchDatabase
 
 REPO = Path(__file__).resolve().parents[2]
 SUBPROCESS_TIMEOUT_S = 90
@@ -42,7 +42,7 @@ def test_uses_postgres(pg_server):
 """
 
 
-async def test_a_fresh_database_round_trips_through_asyncpg(pg_database: PgDatabase) -> None:
+async def test_a_fresh_database_round_trips_through_asyncpg(pg_database: ScratchDatabase) -> None:
     conn = await asyncpg.connect(pg_database.dsn)
     try:
         assert await conn.fetchval("SELECT current_database()") == pg_database.name
