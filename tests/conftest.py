@@ -16,9 +16,9 @@ from tests.emulator.fixtures import (
     other_guild,
 )
 
-pytest_plugins = (
-    "tests.pg",
-)  # PostgreSQL: the pg_server / pg_database fixtures, the `postgres` marker, a summary line
+# PostgreSQL: the pg_server / pg_database fixtures, the `postgres` marker, a summary line; the `engine`
+# fixture that runs a test on SQLite and on PostgreSQL.
+pytest_plugins = ("tests.pg", "tests.engines")
 
 
 @pytest.fixture(autouse=True)

@@ -125,7 +125,7 @@ async def due_channels(db: Database, now: datetime) -> list[int]:
         " AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
         " UNION ALL"
         " SELECT channel_id, id FROM announcements WHERE image_pending = 1"
-        " AND (next_attempt_at IS NULL OR next_attempt_at <= :now))"
+        " AND (next_attempt_at IS NULL OR next_attempt_at <= :now)) AS due"
         " GROUP BY channel_id ORDER BY first",
         {"now": to_db(now)},
     )
@@ -137,7 +137,7 @@ async def next_attempt_at(db: Database) -> datetime | None:
     row = await db.fetchone(
         "SELECT MIN(t) FROM ("
         " SELECT MIN(next_attempt_at) AS t FROM announcements WHERE posted_at IS NULL AND undeliverable_at IS NULL"
-        " UNION ALL SELECT MIN(next_attempt_at) FROM announcements WHERE image_pending = 1)"
+        " UNION ALL SELECT MIN(next_attempt_at) FROM announcements WHERE image_pending = 1) AS waiting"
     )
     return None if row is None else opt_from_db(row[0])
 

@@ -347,7 +347,7 @@ async def log_points(db: Database | Conn, challenge_id: int, user_id: int | None
         db,
         "SELECT user_id, amount, logged_at, struck_at IS NOT NULL,"
         " EXISTS (SELECT 1 FROM log_corrections k WHERE k.log_id = logs.id)"
-        " FROM logs WHERE challenge_id = :c AND (:u IS NULL OR user_id = :u) ORDER BY logged_at, id",
+        " FROM logs WHERE challenge_id = :c AND (CAST(:u AS INTEGER) IS NULL OR user_id = :u) ORDER BY logged_at, id",
         {"c": challenge_id, "u": user_id},
     )
     points: list[tuple[int, int, datetime]] = []

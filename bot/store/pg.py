@@ -89,6 +89,9 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bNOT ILIKE\b"), "NOT ILIKE"),
     (re.compile(r"\bGROUP_CONCAT\(([^()]*)\)", re.IGNORECASE), r"string_agg((\1)::text, ',')"),
     (re.compile(r"\bAS INTEGER\)", re.IGNORECASE), "AS BIGINT)"),
+    # SQLite's `IS` / `IS NOT` compare any two values, NULL included; PostgreSQL's only NULL and booleans.
+    (re.compile(r"\bIS NOT (?!NULL\b|TRUE\b|FALSE\b|DISTINCT\b)", re.IGNORECASE), "IS DISTINCT FROM "),
+    (re.compile(r"\bIS (?!NOT\b|NULL\b|TRUE\b|FALSE\b|DISTINCT\b)", re.IGNORECASE), "IS NOT DISTINCT FROM "),
     (re.compile(r"\bAS REAL\)", re.IGNORECASE), "AS DOUBLE PRECISION)"),
 )
 

@@ -26,8 +26,9 @@ _BET_SIDES = """
 async def bet_counts(db: Database, guild_id: int, user_id: int) -> tuple[int, int]:
     """A member's (won, lost) over settled bets."""
     row = await db.fetchone(
-        f"SELECT SUM(side = winning_side) AS won, SUM(side != winning_side) AS lost"  # noqa: S608
-        f" FROM ({_BET_SIDES}) WHERE guild_id = ? AND status = 'settled' AND user_id = ?",
+        f"SELECT SUM(CASE WHEN side = winning_side THEN 1 ELSE 0 END) AS won,"  # noqa: S608
+        " SUM(CASE WHEN side != winning_side THEN 1 ELSE 0 END) AS lost"
+        f" FROM ({_BET_SIDES}) AS s WHERE guild_id = ? AND status = 'settled' AND user_id = ?",
         (guild_id, user_id),
     )
     return (0, 0) if row is None else (row["won"] or 0, row["lost"] or 0)
@@ -36,7 +37,8 @@ async def bet_counts(db: Database, guild_id: int, user_id: int) -> tuple[int, in
 async def challenge_counts(db: Database, guild_id: int, user_id: int) -> tuple[int, int]:
     """A member's (completed, failed): every decided result (each mode decides members before the end)."""
     row = await db.fetchone(
-        "SELECT SUM(p.result = 'succeeded') AS done, SUM(p.result = 'failed') AS failed"
+        "SELECT SUM(CASE WHEN p.result = 'succeeded' THEN 1 ELSE 0 END) AS done,"
+        " SUM(CASE WHEN p.result = 'failed' THEN 1 ELSE 0 END) AS failed"
         " FROM participants p JOIN challenges c ON c.id = p.challenge_id"
         " WHERE c.guild_id = ? AND c.status != 'cancelled' AND p.left_at IS NULL AND p.result IS NOT NULL"
         " AND p.user_id = ?",
@@ -48,9 +50,9 @@ async def challenge_counts(db: Database, guild_id: int, user_id: int) -> tuple[i
 async def penalty_counts(db: Database, guild_id: int, user_id: int, now: datetime) -> tuple[int, int, int]:
     """A member's penalties: (open and not yet due, done, overdue)."""
     row = await db.fetchone(
-        "SELECT SUM(status IN ('owed', 'submitted') AND due_at > ?) AS owed,"
-        " SUM(status = 'verified') AS done,"
-        " SUM(status IN ('owed', 'submitted') AND due_at <= ?) AS overdue"
+        "SELECT SUM(CASE WHEN status IN ('owed', 'submitted') AND due_at > ? THEN 1 ELSE 0 END) AS owed,"
+        " SUM(CASE WHEN status = 'verified' THEN 1 ELSE 0 END) AS done,"
+        " SUM(CASE WHEN status IN ('owed', 'submitted') AND due_at <= ? THEN 1 ELSE 0 END) AS overdue"
         " FROM penalties WHERE guild_id = ? AND debtor_id = ?",
         (to_db(now), to_db(now), guild_id, user_id),
     )
@@ -84,19 +86,21 @@ async def ranked(
             SELECT user_id, SUM(won) AS won, SUM(lost) AS lost, SUM(done) AS done, SUM(failed) AS failed,
                    SUM(owed) AS owed, SUM(paid) AS paid, SUM(overdue) AS overdue
             FROM (
-                SELECT user_id, side = winning_side AS won, side != winning_side AS lost, 0 AS done, 0 AS failed,
+                SELECT user_id, CASE WHEN side = winning_side THEN 1 ELSE 0 END AS won,
+                       CASE WHEN side != winning_side THEN 1 ELSE 0 END AS lost, 0 AS done, 0 AS failed,
                        0 AS owed, 0 AS paid, 0 AS overdue
-                FROM ({_BET_SIDES}) WHERE guild_id = :guild AND status = 'settled'{bet_since}
+                FROM ({_BET_SIDES}) AS s WHERE guild_id = :guild AND status = 'settled'{bet_since}
                 UNION ALL
-                SELECT p.user_id, 0, 0, p.result IS 'succeeded'{decided_since}, p.result IS 'failed'{decided_since},
-                       0, 0, 0
+                SELECT p.user_id, 0, 0, CASE WHEN p.result = 'succeeded'{decided_since} THEN 1 ELSE 0 END,
+                       CASE WHEN p.result = 'failed'{decided_since} THEN 1 ELSE 0 END, 0, 0, 0
                 FROM challenges c JOIN participants p ON p.challenge_id = c.id
                 WHERE c.guild_id = :guild AND c.status != 'cancelled' AND p.left_at IS NULL{challenge_since}
                 UNION ALL
-                SELECT debtor_id, 0, 0, 0, 0, status IN ('owed', 'submitted') AND due_at > :now,
-                       status = 'verified'{paid_since}, status IN ('owed', 'submitted') AND due_at <= :now
+                SELECT debtor_id, 0, 0, 0, 0, CASE WHEN status IN ('owed', 'submitted') AND due_at > :now THEN 1 ELSE 0 END,
+                       CASE WHEN status = 'verified'{paid_since} THEN 1 ELSE 0 END,
+                       CASE WHEN status IN ('owed', 'submitted') AND due_at <= :now THEN 1 ELSE 0 END
                 FROM penalties WHERE guild_id = :guild
-            ) GROUP BY user_id
+            ) AS sides GROUP BY user_id
         ),
         top AS (SELECT * FROM g ORDER BY won DESC, done DESC, paid DESC, overdue, user_id LIMIT :limit)
         SELECT top.*, 0 AS above, 'top' AS part FROM top

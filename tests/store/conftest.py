@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -11,7 +10,7 @@ from bot.scheduling import Timers
 from bot.services import challenges as challenge_service
 from bot.services.context import Services
 from bot.settings import load_settings
-from bot.store.db import Database
+from tests.engines import TestEngine
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 GUILD = 111
@@ -50,12 +49,12 @@ async def seed_pushups(
 
 
 @pytest.fixture
-async def svc(tmp_path: Path) -> AsyncIterator[Services]:
-    """The service layer on a real SQLite file, migrations applied as in production, time stopped."""
-    db = await Database.open(tmp_path / "fitbet.db")
-    await db.migrate()
+async def svc(engine: TestEngine) -> AsyncIterator[Services]:
+    """The service layer on a real database — a SQLite file, then PostgreSQL (`engine`) — migrated as
+    in production, time stopped."""
+    db = await engine.open()
     clock = ManualClock(T0)
-    settings = load_settings(require_token=False, database_path=tmp_path / "fitbet.db", _env_file=None)
+    settings = load_settings(require_token=False, _env_file=None, **await engine.settings())
     services = Services(db=db, clock=clock, settings=settings, timers=Timers(db, clock))
     yield services
     await db.close()

@@ -14,6 +14,7 @@ from bot.services import challenges as challenge_service
 from bot.services import penalties as penalty_service
 from bot.services.context import Services
 from bot.store import audit, timers
+from tests.engines import dump
 from tests.store import test_bet_service as bet_tests
 from tests.store import test_penalty_service as penalty_tests
 from tests.store.conftest import GUILD, OTHER_GUILD
@@ -116,8 +117,8 @@ ADMIN_ACTIONS: dict[str, Callable[[Services], Awaitable[object]]] = {
 }
 
 
-async def _dump(svc: Services) -> list[str]:
-    return [line async for line in svc.db.conn.iterdump()]
+async def _dump(svc: Services) -> object:
+    return await dump(svc.db)
 
 
 @pytest.mark.parametrize("action", list(ADMIN_ACTIONS))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from bot.errors import RepeatedInteraction, UserError
 from bot.services import cards
 from bot.services import challenges as service
 from bot.services.context import Services
+from tests.engines import INTEGRITY_ERRORS
 from tests.store.conftest import T0, seed_pushups
 from tests.store.conftest import manual_clock as clock
 
@@ -38,7 +38,7 @@ async def test_one_interaction_logs_once_and_its_repeat_stores_nothing(svc: Serv
 async def test_the_database_refuses_a_second_log_or_undo_for_one_interaction(svc: Services) -> None:
     view = await seed_pushups(svc)
     result = await service.log(svc, view.row.guild_id, 1, SAM, "25", interaction_id=TAP)
-    with pytest.raises(sqlite3.IntegrityError):  # the backstop behind the service's own check
+    with pytest.raises(INTEGRITY_ERRORS):  # the backstop behind the service's own check
         async with svc.db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO logs (challenge_id, user_id, amount, entered_amount, entered_unit, logged_at,"
@@ -51,7 +51,7 @@ async def test_the_database_refuses_a_second_log_or_undo_for_one_interaction(svc
             " VALUES (?, ?, 'undo', 25, ?, ?)",
             (result.log.id, SAM, T0.isoformat(), TAP),
         )
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         async with svc.db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO log_corrections (log_id, actor_id, action, old_amount, at, interaction_id)"
@@ -78,7 +78,7 @@ async def test_the_card_is_found_again_and_knows_what_it_shows(svc: Services) ->
     await cards.set_card(svc, view.row.id, 10, 777)
     card = await cards.card(svc, view.row.id)
     assert card is not None and card.where == (10, 777)
-    with pytest.raises(sqlite3.IntegrityError):  # a message id without its channel would lead nowhere
+    with pytest.raises(INTEGRITY_ERRORS):  # a message id without its channel would lead nowhere
         async with svc.db.transaction() as conn:
             await conn.execute("UPDATE challenges SET card_channel_id = NULL WHERE id = ?", (view.row.id,))
 

@@ -15,7 +15,9 @@ async def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
         rows = await db.fetchall("SELECT version, name FROM schema_migrations ORDER BY version")
     finally:
         await db.close()
-    expected = sorted(p.name for p in MIGRATIONS_DIR.iterdir() if p.name.endswith(".sql") and ".postgres." not in p.name)
+    expected = sorted(
+        p.name for p in MIGRATIONS_DIR.iterdir() if p.name.endswith(".sql") and ".postgres." not in p.name
+    )
     assert first == expected
     assert again == []
     assert [r["name"] for r in rows] == expected

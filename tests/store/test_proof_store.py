@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from bot.domain.proof import ProofRef
 from bot.services import challenges as service
 from bot.services.context import Services
 from bot.store import challenges as store
+from tests.engines import INTEGRITY_ERRORS
 from tests.store.conftest import GUILD, SAM
 from tests.store.conftest import manual_clock as clock
 from tests.store.conftest import seed_pushups as seed
@@ -45,9 +45,10 @@ async def test_status_lists_the_latest_five_counted_logs_with_a_photo_newest_fir
 
 async def test_a_proof_is_stored_whole_or_not_at_all(svc: Services) -> None:
     view = await seed(svc)
-    with pytest.raises(sqlite3.IntegrityError):
-        await svc.db.conn.execute(
-            "INSERT INTO logs (challenge_id, user_id, amount, entered_amount, entered_unit, logged_at,"
-            " proof_channel_id, proof_filename) VALUES (?, ?, 1, '1', 'reps', '2026-03-02T08:00:00+00:00', 10, 'x')",
-            (view.row.id, SAM),
-        )
+    with pytest.raises(INTEGRITY_ERRORS):
+        async with svc.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO logs (challenge_id, user_id, amount, entered_amount, entered_unit, logged_at,"
+                " proof_channel_id, proof_filename) VALUES (?, ?, 1, '1', 'reps', '2026-03-02T08:00:00+00:00', 10, 'x')",
+                (view.row.id, SAM),
+            )
