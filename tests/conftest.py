@@ -8,6 +8,7 @@ import pytest
 from tests.e2e.harness import kill_leftover_processes
 from tests.emulator.fixtures import (
     _every_emulator_stays_clean,
+    bot_engine,
     bot_handle,
     bot_settings,
     clock,
@@ -29,6 +30,7 @@ async def _no_bot_process_outlives_its_test() -> AsyncIterator[None]:
 
 __all__ = [
     "_every_emulator_stays_clean",
+    "bot_engine",
     "bot_handle",
     "bot_settings",
     "clock",

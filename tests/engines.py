@@ -73,6 +73,10 @@ class TestEngine:
             values["database_url"] = await self.url(name)
         return values
 
+    async def url_setting(self, name: str = "fitbet") -> dict[str, Any]:
+        """`database_url` for a BotHandle on PostgreSQL (nothing on SQLite: the handle's path is the database)."""
+        return {"database_url": await self.url(name)} if self.postgres else {}
+
     async def env(self, name: str = "fitbet") -> dict[str, str]:
         """The same as environment variables, for a `python -m bot` process."""
         values = {"DATABASE_PATH": str(self.path(name))}

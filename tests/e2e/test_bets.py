@@ -11,6 +11,7 @@ import pytest
 from tests.e2e.challenge_support import APOLOGY, public_messages, refused, snapshot
 from tests.e2e.harness import BotHandle
 from tests.emulator import DiscordEmulator, DriverError, Guild, InteractionResult, Member, Message
+from tests.engines import ENGINES
 
 STAKE = {"stake": "run 5 km backwards", "amount": "5", "unit": "km"}
 
@@ -72,6 +73,7 @@ async def log_all(emulator: DiscordEmulator, handle: BotHandle, sam: Member) -> 
 # --------------------------------------------------------------------------- the story
 
 
+@pytest.mark.parametrize("bot_engine", ENGINES, indirect=True)  # the seed story on SQLite and on PostgreSQL
 async def test_seed_story_through_discord(emulator: DiscordEmulator, guild: Guild, bot_handle: BotHandle) -> None:
     sam, ana, ben = guild.members["alice"], guild.members["bob"], guild.members["carol"]
     await seed_challenge(emulator, sam)

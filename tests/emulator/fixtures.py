@@ -27,6 +27,7 @@ from bot.clock import ManualClock
 from tests.e2e.harness import BotHandle
 from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.models import Guild
+from tests.engines import TestEngine
 
 
 def assert_emulator_clean(emulator: DiscordEmulator) -> None:
@@ -77,15 +78,27 @@ def bot_settings() -> dict[str, Any]:
 
 
 @pytest.fixture
+async def bot_engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[TestEngine]:
+    """The database engine `bot_handle` runs on: SQLite, unless a test asks for both with
+    `@pytest.mark.parametrize("bot_engine", ENGINES, indirect=True)` (tests/engines.py)."""
+    name = getattr(request, "param", "sqlite")
+    made = TestEngine(name, tmp_path, request.getfixturevalue("pg_server") if name == "postgres" else None)
+    try:
+        yield made
+    finally:
+        await made.close()
+
+
+@pytest.fixture
 async def bot_handle(
     emulator: DiscordEmulator,
     guild: Guild,
     other_guild: Guild,
     clock: ManualClock,
-    tmp_path: Path,
+    bot_engine: TestEngine,
     bot_settings: dict[str, Any],
 ) -> AsyncIterator[BotHandle]:
-    handle = BotHandle(emulator, tmp_path / "fitbet.db", clock=clock, **bot_settings)
+    handle = BotHandle(emulator, bot_engine.path(), clock=clock, **await bot_engine.url_setting(), **bot_settings)
     await handle.start()
     try:
         yield handle
@@ -96,6 +109,7 @@ async def bot_handle(
 __all__ = [
     "_every_emulator_stays_clean",
     "assert_emulator_clean",
+    "bot_engine",
     "bot_handle",
     "bot_settings",
     "clock",

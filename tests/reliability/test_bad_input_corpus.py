@@ -26,6 +26,11 @@ from tests.e2e.challenge_support import APOLOGY
 from tests.e2e.harness import BotHandle
 from tests.e2e.test_bets import bet_message, log_all, propose, seed_challenge
 from tests.emulator import Channel, DiscordEmulator, DriverError, Guild, Member, Permission, Role, User
+from tests.engines import ENGINES
+from tests.engines import dump as dump_rows
+
+# Every test here runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.parametrize("bot_engine", ENGINES, indirect=True)
 
 
 @dataclass
@@ -531,9 +536,9 @@ CORPUS: list[Case] = [
 ]
 
 
-async def dump(handle: BotHandle) -> str:
-    """The whole database as SQL text (schema and every row)."""
-    return "\n".join([line async for line in handle.bot.svc.db.conn.iterdump()])
+async def dump(handle: BotHandle) -> object:
+    """Every row of every table, whichever the engine."""
+    return await dump_rows(handle.bot.svc.db)
 
 
 def public_state(emulator: DiscordEmulator) -> list[tuple[Any, ...]]:

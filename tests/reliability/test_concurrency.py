@@ -26,6 +26,11 @@ from bot.store import challenges as challenge_store
 from tests.e2e.challenge_support import APOLOGY, public_messages
 from tests.e2e.harness import BotHandle
 from tests.emulator import DiscordEmulator, Guild, InteractionResult, Member
+from tests.engines import ENGINES
+
+# Every test here runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.parametrize("bot_engine", ENGINES, indirect=True)
+
 
 PARTICIPANTS = 50  # the bot's cap per challenge (challenge_service.MAX_PARTICIPANTS)
 ACK_WINDOW = 3.0
@@ -189,10 +194,9 @@ async def check_books(emulator: DiscordEmulator, guild: Guild, handle: BotHandle
         (row.id,),
     )
     assert {r["user_id"]: r["total"] for r in summed} == {u: t for u, t in expected.items() if t}
-    tables = {r[0] for r in await svc.db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if "log_totals" in tables:  # running totals kept by triggers, when the schema has them
-        kept = await svc.db.fetchall("SELECT user_id, total FROM log_totals WHERE challenge_id = ?", (row.id,))
-        assert {r["user_id"]: r["total"] for r in kept if r["total"]} == {u: t for u, t in expected.items() if t}
+    # The running totals kept by triggers agree too.
+    kept = await svc.db.fetchall("SELECT user_id, total FROM log_totals WHERE challenge_id = ?", (row.id,))
+    assert {r["user_id"]: r["total"] for r in kept if r["total"]} == {u: t for u, t in expected.items() if t}
     # /challenge status agrees, for a few members picked from the standings.
     final = await emulator.invoke(guild.members["alice"], "challenge status", challenge=1)
     assert not final.ephemeral and APOLOGY not in final.text.lower()

@@ -11,15 +11,14 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.clock import ManualClock
 from bot.faults import EXIT_CODE
-from bot.store.db import Database
 from tests.e2e.harness import BotHandle, BotProcess, bot_process_env, spawn_bot_process, start_bot_process
 from tests.emulator import DiscordEmulator, Guild
+from tests.engines import TestEngine
 
 pytestmark = pytest.mark.subprocess
 
@@ -40,10 +39,12 @@ class Story:
         return sorted(m.id for m in self.opponents) if self.makes_it else [self.sam.id]
 
 
-async def story_with_a_missed_deadline(emulator: DiscordEmulator, guild: Guild, database: Path, story: Story) -> None:
+async def story_with_a_missed_deadline(
+    emulator: DiscordEmulator, guild: Guild, engine: TestEngine, story: Story
+) -> None:
     """Sam bets on his 2,020 pushups; the 7 h deadline is already in the past."""
     clock = ManualClock(datetime.now(UTC).replace(microsecond=0) - timedelta(hours=9))
-    handle = BotHandle(emulator, database, clock=clock, guilds=[guild])
+    handle = BotHandle(emulator, engine.path(), clock=clock, guilds=[guild], **await engine.url_setting())
     await handle.start()
     try:
         sam = story.sam
@@ -83,21 +84,23 @@ def public_posts(emulator: DiscordEmulator, guild: Guild) -> list[str]:
     return [m.content for m in emulator.messages(guild.default_channel, include_ephemeral=False) if not m.deleted]
 
 
-async def assert_everything_exactly_once(emulator: DiscordEmulator, guild: Guild, database: Path, story: Story) -> None:
+async def assert_everything_exactly_once(
+    emulator: DiscordEmulator, guild: Guild, engine: TestEngine, story: Story
+) -> None:
     posts = public_posts(emulator, guild)
     for marker in EXPECTED_POSTS:
         found = [p for p in posts if marker in p]
         assert len(found) == 1, f"{marker!r} posted {len(found)} times: {found}"
     duplicates = {text: n for text, n in Counter(posts).items() if n > 1}
     assert not duplicates, f"repeated posts: {duplicates}"
-    db = await Database.open(database)
+    db = await engine.open(migrated=False)  # the same database again
     try:
         challenge = await db.fetchone("SELECT status FROM challenges")
         bet = await db.fetchone("SELECT status, winning_side FROM bets")
         penalties = await db.fetchall("SELECT debtor_id, status FROM penalties ORDER BY debtor_id")
         unposted = await db.fetchone("SELECT COUNT(*) FROM announcements WHERE posted_at IS NULL")
         pending = await db.fetchone("SELECT COUNT(*) FROM timers WHERE done_at IS NULL AND kind LIKE 'challenge_%'")
-        integrity = await db.fetchone("PRAGMA integrity_check")
+        integrity = None if engine.postgres else await db.fetchone("PRAGMA integrity_check")
     finally:
         await db.close()
     assert challenge is not None and challenge[0] == "finished"
@@ -106,27 +109,28 @@ async def assert_everything_exactly_once(emulator: DiscordEmulator, guild: Guild
     assert all(p[1] == "owed" for p in penalties)
     assert unposted is not None and unposted[0] == 0
     assert pending is not None and pending[0] == 0
-    assert integrity is not None and integrity[0] == "ok"
+    assert engine.postgres or (integrity is not None and integrity[0] == "ok")
 
 
 async def crash_then_recover(
-    emulator: DiscordEmulator, guild: Guild, tmp_path: Path, crash_at: str, seed: int = 0
+    emulator: DiscordEmulator, guild: Guild, engine: TestEngine, crash_at: str, seed: int = 0
 ) -> None:
-    database = tmp_path / "fitbet.db"
+    tmp_path, database = engine.tmp_path, engine.path()
     story = Story(guild, seed)
-    await story_with_a_missed_deadline(emulator, guild, database, story)
-    env = bot_process_env(emulator, database, [guild]) | {"TEST_CRASH_AT": crash_at}
+    await story_with_a_missed_deadline(emulator, guild, engine, story)
+    on_engine = await engine.env()
+    env = bot_process_env(emulator, database, [guild]) | on_engine | {"TEST_CRASH_AT": crash_at}
     crashing = await spawn_bot_process(tmp_path, env, log_name="crash.log")
     code = await crashing.wait(timeout=30)
     assert code == EXIT_CODE, f"{crash_at}: expected the crash, got exit {code}:\n{crashing.output()[-3000:]}"
     await emulator.settle()
     for run in range(2):  # recover; a further restart must change nothing
-        proc = await start_bot_process(emulator, tmp_path, guilds=[guild], database_path=database)
+        proc = await start_bot_process(emulator, tmp_path, on_engine, guilds=[guild], database_path=database)
         await wait_for_output(proc, "start-up catch-up done")
         await emulator.settle()
         assert await proc.stop() == 0, proc.output()
         assert "Traceback" not in proc.output(), f"run {run}: {proc.output()[-3000:]}"
-        await assert_everything_exactly_once(emulator, guild, database, story)
+        await assert_everything_exactly_once(emulator, guild, engine, story)
 
 
 DEFAULT_POINTS = [("finish:after_commit", 0), ("post:after_send:1", 1), ("post:after_send:2", 2)]
@@ -139,15 +143,15 @@ ALL_POINTS = [
 
 @pytest.mark.parametrize(("crash_at", "seed"), DEFAULT_POINTS)
 async def test_crash_during_settlement_recovers_everything_exactly_once(
-    emulator: DiscordEmulator, guild: Guild, tmp_path: Path, crash_at: str, seed: int
+    emulator: DiscordEmulator, guild: Guild, engine: TestEngine, crash_at: str, seed: int
 ) -> None:
-    await crash_then_recover(emulator, guild, tmp_path, crash_at, seed)
+    await crash_then_recover(emulator, guild, engine, crash_at, seed)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(7))
 @pytest.mark.parametrize("crash_at", ALL_POINTS)
 async def test_crash_anywhere_many_trials(
-    emulator: DiscordEmulator, guild: Guild, tmp_path: Path, crash_at: str, seed: int
+    emulator: DiscordEmulator, guild: Guild, engine: TestEngine, crash_at: str, seed: int
 ) -> None:
-    await crash_then_recover(emulator, guild, tmp_path, crash_at, seed)
+    await crash_then_recover(emulator, guild, engine, crash_at, seed)

@@ -11,6 +11,11 @@ import pytest
 from tests.e2e.harness import BotHandle
 from tests.e2e.test_penalties import story_until_settled
 from tests.emulator import DiscordEmulator, Guild
+from tests.engines import ENGINES
+
+# Every test here runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.parametrize("bot_engine", ENGINES, indirect=True)
+
 
 _NUMBER = re.compile(r"\(#(\d+)\) is over")
 

@@ -49,6 +49,7 @@ async def test_a_proof_is_stored_whole_or_not_at_all(svc: Services) -> None:
         async with svc.db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO logs (challenge_id, user_id, amount, entered_amount, entered_unit, logged_at,"
-                " proof_channel_id, proof_filename) VALUES (?, ?, 1, '1', 'reps', '2026-03-02T08:00:00+00:00', 10, 'x')",
+                " proof_channel_id, proof_filename)"
+                " VALUES (?, ?, 1, '1', 'reps', '2026-03-02T08:00:00+00:00', 10, 'x')",
                 (view.row.id, SAM),
             )
