@@ -32,6 +32,7 @@ from bot.render.announcements import posted_late
 from bot.render.message import DeferredImage, Outgoing
 from bot.store import announcements as store
 from bot.store.announcements import AnnouncementRow
+from bot.store.db import Claim
 
 if TYPE_CHECKING:
     from bot.app import FitbetBot
@@ -90,7 +91,7 @@ class Outbox:
         """
         if self._closing:
             return 0
-        channels = await store.due_channels(self.bot.svc.db, self.bot.clock.now())
+        channels = await store.due_channels(self.bot.svc.db, self.bot.clock.now(), self.bot.settings.shards)
         counts = await asyncio.gather(*(self._drain(channel_id) for channel_id in channels))
         await self._arm()
         return sum(counts)
@@ -105,7 +106,7 @@ class Outbox:
         lock = self._channel_locks.setdefault(channel_id, asyncio.Lock())
         async with lock:
             posted = 0
-            rows = await store.due(self.bot.svc.db, self.bot.clock.now(), channel_id)
+            rows = await store.due(self.bot.svc.db, self.bot.clock.now(), channel_id, self.bot.settings.shards)
             to_post = [row for row in rows if not row.posted]
             position = {row.id: index for index, row in enumerate(to_post)}
             # Each message is prepared (rendered, its image being drawn) while the one before it is sent,
@@ -155,6 +156,15 @@ class Outbox:
         except Exception as exc:
             await self._try_failed(row, exc)
             return False
+        # Another process may be posting the same row (a re-shard, one that hung and came back): the
+        # claim lets one post it, and once claimed it must still be unposted.
+        async with self.bot.svc.db.claim(Claim.ANNOUNCEMENT, row.id) as mine:
+            if not mine or not await store.still_to_post(self.bot.svc.db, row.id):
+                _cancel(drawing)
+                return False
+            return await self._post_claimed(row, message, drawing)
+
+    async def _post_claimed(self, row: AnnouncementRow, message: Outgoing | None, drawing: Drawing | None) -> bool:
         db, now = self.bot.svc.db, self.bot.clock.now()
         if message is None:
             await store.mark_posted(db, row.id, None, now)
@@ -266,7 +276,7 @@ class Outbox:
 
     async def _arm(self) -> None:
         """Make sure something wakes up for the earliest announcement waiting for its next try."""
-        when = await store.next_attempt_at(self.bot.svc.db)
+        when = await store.next_attempt_at(self.bot.svc.db, self.bot.settings.shards)
         if when is None or self._closing:
             return
         if self._sleeper is not None and not self._sleeper.done() and self._wake_at is not None:

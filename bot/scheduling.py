@@ -35,8 +35,9 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
+from bot.domain.shards import ShardSet
 from bot.store import timers as timer_store
-from bot.store.db import Conn, Database
+from bot.store.db import Claim, Conn, Database
 from bot.store.timers import TimerRow
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,11 @@ class Timers:
         *,
         retry_base: timedelta = timedelta(seconds=30),
         retry_max: timedelta = timedelta(hours=1),
+        shards: ShardSet | None = None,
     ) -> None:
         self.db = db
+        # The servers whose timers this process runs (its shards'); None: every server.
+        self.shards = shards
         self.clock = clock
         self.retry_base = retry_base
         self.retry_max = retry_max
@@ -159,7 +163,7 @@ class Timers:
             self._changed.clear()  # before reading: a commit from here on ends the next sleep at once
             until: datetime | None
             try:
-                until = await timer_store.next_run(self.db)
+                until = await timer_store.next_run(self.db, self.shards)
                 due = until is not None and until <= self.clock.now()
                 if first or (due and empty_runs < 2):
                     self._running = asyncio.get_running_loop().create_task(self.run_due(), name="fitbet-timers-run")
@@ -223,17 +227,14 @@ class Timers:
         """Handle every pending timer due by now, oldest first. Returns how many ran (failed ones not counted)."""
         async with self._run_lock:
             ran = 0
-            for row in await timer_store.due(self.db, self.clock.now()):
-                handler = self._handlers.get(row.kind)
-                try:
-                    if handler is None:
-                        raise LookupError(f"no handler for timer kind {row.kind!r}")
-                    await handler(row)
-                except Exception as exc:
-                    await self._failed(row, exc)
-                    continue
-                async with self.db.transaction() as conn:
-                    await timer_store.mark_done(conn, row.id, self.clock.now())
+            for row in await timer_store.due(self.db, self.clock.now(), self.shards):
+                # Another process may run the same row (a re-shard, one that hung and came back): the
+                # claim lets one run it at a time, and once claimed the row must still be pending.
+                async with self.db.claim(Claim.TIMER, row.id) as mine:
+                    if not mine or not await timer_store.is_pending(self.db, row.id):
+                        continue
+                    if not await self._run_one(row):
+                        continue
                 ran += 1
                 for kick in self._after_each:
                     kick()
@@ -244,11 +245,25 @@ class Timers:
                     log.exception("after-run hook failed")
             return ran
 
+    async def _run_one(self, row: TimerRow) -> bool:
+        """Run one claimed row's handler and mark it done; False when it failed (retried later)."""
+        handler = self._handlers.get(row.kind)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for timer kind {row.kind!r}")
+            await handler(row)
+        except Exception as exc:
+            await self._failed(row, exc)
+            return False
+        async with self.db.transaction(row.guild_id) as conn:
+            await timer_store.mark_done(conn, row.id, self.clock.now())
+        return True
+
     async def _failed(self, row: TimerRow, exc: Exception) -> None:
         """Left pending, to run again by itself after a growing delay; logged once, with its reference."""
         attempt = row.attempts + 1
         retry_at = self.clock.now() + self.retry_delay(attempt)
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(row.guild_id) as conn:
             await timer_store.mark_failed(conn, row.id, retry_at)
         log.error(
             "timer %s (%s:%s) failed (attempt %d); retrying at %s",

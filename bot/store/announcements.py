@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.shards import ShardSet
 from bot.store.codec import from_db, opt_from_db, to_db
 from bot.store.db import Conn, Database, Row, SyncConn
+from bot.store.owned import owned
 
 ERROR_MAX = 300  # characters of the last error kept on a row
 
@@ -90,54 +92,61 @@ async def unposted(db: Database, channel_id: int | None = None) -> list[Announce
     return [_row(r) for r in rows]
 
 
-_DUE = (
-    "SELECT * FROM announcements WHERE posted_at IS NULL AND undeliverable_at IS NULL"
-    " AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
-    " UNION ALL"
-    " SELECT * FROM announcements WHERE image_pending = 1 AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
-    " ORDER BY id"
-)
-_DUE_IN_CHANNEL = (
-    "SELECT * FROM announcements WHERE posted_at IS NULL AND undeliverable_at IS NULL AND channel_id = :channel"
-    " AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
-    " UNION ALL"
-    " SELECT * FROM announcements WHERE image_pending = 1 AND channel_id = :channel"
-    " AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
-    " ORDER BY id"
-)
+def _due_sql(owned_here: str, in_channel: bool) -> str:
+    channel = " AND channel_id = :channel" if in_channel else ""
+    return (
+        "SELECT * FROM announcements WHERE posted_at IS NULL AND undeliverable_at IS NULL"  # noqa: S608
+        f"{channel}{owned_here} AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
+        " UNION ALL"
+        f" SELECT * FROM announcements WHERE image_pending = 1{channel}{owned_here}"
+        " AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
+        " ORDER BY id"
+    )
 
 
-async def due(db: Database, now: datetime, channel_id: int | None = None) -> list[AnnouncementRow]:
+async def due(
+    db: Database, now: datetime, channel_id: int | None = None, shards: ShardSet | None = None
+) -> list[AnnouncementRow]:
     """What to do now, oldest first: announcements to post and posted ones whose image is still to
-    be added, each unless it waits for its next try."""
-    if channel_id is None:
-        rows = await db.fetchall(_DUE, {"now": to_db(now)})
-    else:
-        rows = await db.fetchall(_DUE_IN_CHANNEL, {"now": to_db(now), "channel": channel_id})
+    be added, each unless it waits for its next try. With `shards`: the servers this process owns."""
+    params: dict[str, object] = {"now": to_db(now)}
+    if channel_id is not None:
+        params["channel"] = channel_id
+    rows = await db.fetchall(_due_sql(owned(shards), channel_id is not None), params)
     return [_row(r) for r in rows]
 
 
-async def due_channels(db: Database, now: datetime) -> list[int]:
+async def still_to_post(db: Database, ann_id: int) -> bool:
+    """Neither posted nor given up: read after claiming it (another process may have posted it)."""
+    row = await db.fetchone(
+        "SELECT 1 FROM announcements WHERE id = ? AND posted_at IS NULL AND undeliverable_at IS NULL", (ann_id,)
+    )
+    return row is not None
+
+
+async def due_channels(db: Database, now: datetime, shards: ShardSet | None = None) -> list[int]:
     """The channels with something due (see `due`), the one with the oldest first."""
+    mine = owned(shards)
     rows = await db.fetchall(
-        "SELECT channel_id, MIN(id) AS first FROM ("
+        "SELECT channel_id, MIN(id) AS first FROM ("  # noqa: S608 - fixed fragments only
         " SELECT channel_id, id FROM announcements WHERE posted_at IS NULL AND undeliverable_at IS NULL"
-        " AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
+        f" AND (next_attempt_at IS NULL OR next_attempt_at <= :now){mine}"
         " UNION ALL"
         " SELECT channel_id, id FROM announcements WHERE image_pending = 1"
-        " AND (next_attempt_at IS NULL OR next_attempt_at <= :now)) AS due"
+        f" AND (next_attempt_at IS NULL OR next_attempt_at <= :now){mine}) AS due"
         " GROUP BY channel_id ORDER BY first",
         {"now": to_db(now)},
     )
     return [r["channel_id"] for r in rows]
 
 
-async def next_attempt_at(db: Database) -> datetime | None:
+async def next_attempt_at(db: Database, shards: ShardSet | None = None) -> datetime | None:
     """The earliest time a waiting announcement (or image) is to be tried again."""
+    mine = owned(shards)
     row = await db.fetchone(
-        "SELECT MIN(t) FROM ("
+        "SELECT MIN(t) FROM ("  # noqa: S608 - fixed fragments only
         " SELECT MIN(next_attempt_at) AS t FROM announcements WHERE posted_at IS NULL AND undeliverable_at IS NULL"
-        " UNION ALL SELECT MIN(next_attempt_at) FROM announcements WHERE image_pending = 1) AS waiting"
+        f"{mine} UNION ALL SELECT MIN(next_attempt_at) FROM announcements WHERE image_pending = 1{mine}) AS waiting"
     )
     return None if row is None else opt_from_db(row[0])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
@@ -153,6 +154,24 @@ class Database:
 
     async def backup(self, target: Path) -> None:
         raise NotImplementedError
+
+    def claim(self, space: Claim, key: int) -> AbstractAsyncContextManager[bool]:
+        """Run one piece of work (a due timer, posting an announcement) in this process only.
+
+        Yields True when this process has it: until the block ends, another process asking for the
+        same (space, key) gets False and must leave it alone. The claim dies with the process (a
+        crash or kill frees it at once for the others or the restart), never with a timeout a slow
+        process could outlive. SQLite has one process: always True. PostgreSQL: a session advisory
+        lock (bot.store.pg). The work itself must still check, once claimed, that it is not done yet.
+        """
+        raise NotImplementedError
+
+
+class Claim(enum.IntEnum):
+    """What a claim is on (PostgreSQL: the first of the advisory lock's two keys)."""
+
+    TIMER = 1
+    ANNOUNCEMENT = 2
 
 
 def _track(db: Database) -> tuple[_Transaction, Token[_Transaction | None]]:
@@ -335,6 +354,10 @@ class SqliteDatabase(Database):
                 " VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
                 (version, name),
             )
+
+    @asynccontextmanager
+    async def claim(self, space: Claim, key: int) -> AsyncIterator[bool]:
+        yield True  # one process per SQLite file: nobody else runs its work
 
     async def backup(self, target: Path) -> None:
         """Online backup to `target`, then an integrity check of the copy."""

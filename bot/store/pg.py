@@ -34,6 +34,7 @@ import asyncpg
 
 from bot.store.db import (
     MIGRATIONS_DIR,
+    Claim,
     Conn,
     Database,
     MigrationError,
@@ -401,12 +402,31 @@ class PgDatabase(Database):
     async def backup(self, target: Path) -> None:
         raise NotImplementedError("back up PostgreSQL with pg_dump (README, 'PostgreSQL')")
 
+    @asynccontextmanager
+    async def claim(self, space: Claim, key: int) -> AsyncIterator[bool]:
+        """A session advisory lock on (space, key) held on a connection of its own for the block: it
+        is released when the block ends, or by PostgreSQL when the process dies and its connection
+        drops. (Two int keys: a space apart from the one-key locks of write transactions.)"""
+        async with self.pool.acquire() as raw:
+            held = bool(await raw.fetchval("SELECT pg_try_advisory_lock($1, $2)", int(space), _int4(key)))
+            try:
+                yield held
+            finally:
+                if held:
+                    await raw.execute("SELECT pg_advisory_unlock($1, $2)", int(space), _int4(key))
+
 
 class _Describing(PgConn):
     """A snapshot's connection: `execute` cursors know their columns even when there are no rows."""
 
     def execute(self, sql: str, parameters: Params | None = None, /) -> _Pending:
         return self.columns_of(sql, parameters)
+
+
+def _int4(key: int) -> int:
+    """A row id as the lock's second (32-bit) key: ids past 2**31 share keys, which only makes two
+    pieces of work take turns."""
+    return key % (2**31)
 
 
 def _task() -> asyncio.Task[Any] | None:

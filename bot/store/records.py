@@ -96,7 +96,8 @@ async def ranked(
                 FROM challenges c JOIN participants p ON p.challenge_id = c.id
                 WHERE c.guild_id = :guild AND c.status != 'cancelled' AND p.left_at IS NULL{challenge_since}
                 UNION ALL
-                SELECT debtor_id, 0, 0, 0, 0, CASE WHEN status IN ('owed', 'submitted') AND due_at > :now THEN 1 ELSE 0 END,
+                SELECT debtor_id, 0, 0, 0, 0,
+                       CASE WHEN status IN ('owed', 'submitted') AND due_at > :now THEN 1 ELSE 0 END,
                        CASE WHEN status = 'verified'{paid_since} THEN 1 ELSE 0 END,
                        CASE WHEN status IN ('owed', 'submitted') AND due_at <= :now THEN 1 ELSE 0 END
                 FROM penalties WHERE guild_id = :guild

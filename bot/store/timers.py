@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.shards import ShardSet
 from bot.store.codec import from_db, to_db
 from bot.store.db import Conn, Database, Row, fetchone
+from bot.store.owned import owned
 
 # When a pending row runs next: its deadline, or the retry time after a failed run. The index
 # `timers_next` (migration 0010) is on exactly this expression.
@@ -70,18 +72,28 @@ async def count_pending(db: Database) -> int:
     return 0 if row is None else int(row["n"])
 
 
-async def due(db: Database, now: datetime) -> list[TimerRow]:
-    """Pending rows to run by `now`, oldest deadline first (a failed one once its retry time has come)."""
+async def due(db: Database, now: datetime, shards: ShardSet | None = None) -> list[TimerRow]:
+    """Pending rows to run by `now`, oldest deadline first (a failed one once its retry time has come);
+    with `shards`, only those of the servers this process owns."""
     rows = await db.fetchall(
-        f"SELECT * FROM timers WHERE done_at IS NULL AND {_NEXT} <= ? ORDER BY due_at, id",  # noqa: S608
+        f"SELECT * FROM timers WHERE done_at IS NULL AND {_NEXT} <= ?{owned(shards)} ORDER BY due_at, id",  # noqa: S608
         (to_db(now),),
     )
     return [_row(r) for r in rows]
 
 
-async def next_run(db: Database) -> datetime | None:
-    """When the earliest pending row runs (its deadline or its retry time); None if nothing is pending."""
-    row = await db.fetchone(f"SELECT MIN({_NEXT}) AS next FROM timers WHERE done_at IS NULL")  # noqa: S608
+async def is_pending(db: Database, timer_id: int) -> bool:
+    """Still to run: read after claiming it (another process may have run it in the meantime)."""
+    row = await db.fetchone("SELECT 1 FROM timers WHERE id = ? AND done_at IS NULL", (timer_id,))
+    return row is not None
+
+
+async def next_run(db: Database, shards: ShardSet | None = None) -> datetime | None:
+    """When the earliest pending row runs (its deadline or its retry time); None if nothing is pending.
+    With `shards`, among the servers this process owns."""
+    row = await db.fetchone(
+        f"SELECT MIN({_NEXT}) AS next FROM timers WHERE done_at IS NULL{owned(shards)}"  # noqa: S608
+    )
     return None if row is None or row["next"] is None else from_db(row["next"])
 
 

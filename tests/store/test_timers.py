@@ -278,7 +278,7 @@ async def test_a_due_row_the_run_never_finds_is_looked_at_again_after_a_pause_no
     await add(timers, "end", 1, T0)
     looked = 0
 
-    async def finds_nothing(db: Database, now: datetime) -> list[TimerRow]:
+    async def finds_nothing(db: Database, now: datetime, shards: object = None) -> list[TimerRow]:
         nonlocal looked
         looked += 1
         return []
