@@ -159,7 +159,8 @@ class Outbox:
         # Another process may be posting the same row (a re-shard, one that hung and came back): the
         # claim lets one post it, and once claimed it must still be unposted.
         async with self.bot.svc.db.claim(Claim.ANNOUNCEMENT, row.id) as mine:
-            if not mine or not await store.still_to_post(self.bot.svc.db, row.id):
+            db = self.bot.svc.db
+            if not mine or (db.shared and not await store.still_to_post(db, row.id)):
                 _cancel(drawing)
                 return False
             return await self._post_claimed(row, message, drawing)

@@ -231,7 +231,7 @@ class Timers:
                 # Another process may run the same row (a re-shard, one that hung and came back): the
                 # claim lets one run it at a time, and once claimed the row must still be pending.
                 async with self.db.claim(Claim.TIMER, row.id) as mine:
-                    if not mine or not await timer_store.is_pending(self.db, row.id):
+                    if not mine or (self.db.shared and not await timer_store.is_pending(self.db, row.id)):
                         continue
                     if not await self._run_one(row):
                         continue

@@ -5,8 +5,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.e2e.harness import kill_leftover_processes
-from tests.emulator.fixtures import (
+# Plugins below are imported by the fixture modules first: have pytest rewrite their asserts anyway.
+pytest.register_assert_rewrite("tests.pg", "tests.engines")
+
+from tests.e2e.harness import kill_leftover_processes  # noqa: E402
+from tests.emulator.fixtures import (  # noqa: E402
     _every_emulator_stays_clean,
     bot_engine,
     bot_handle,

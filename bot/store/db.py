@@ -92,6 +92,9 @@ class Database:
     """
 
     dialect: str = ""  # "sqlite" or "postgres": for the few statements the stores spell per engine
+    # Whether other processes may work on the same database (PostgreSQL): then work claimed with
+    # `claim()` is read again once claimed. SQLite has one process, whose own locks suffice.
+    shared: bool = False
     memo: dict[Hashable, Any]
 
     @staticmethod

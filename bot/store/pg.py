@@ -296,6 +296,7 @@ class PgDatabase(Database):
     """fitbet's database on PostgreSQL: a pool of asyncpg connections (see the module's docstring)."""
 
     dialect = "postgres"
+    shared = True
 
     def __init__(self, pool: asyncpg.Pool, url: str) -> None:
         self.pool = pool
