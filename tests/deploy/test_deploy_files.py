@@ -118,8 +118,6 @@ def test_compose_runs_the_bot_with_a_named_volume_env_file_restart_policy_and_th
 # ---- deploy/compose.postgres.yml: PostgreSQL and two shard processes ---------------------------------
 
 POSTGRES_COMPOSE = ROOT / "deploy" / "compose.postgres.yml"
-# Added by the shards work (SHARD_COUNT / SHARD_IDS); checked like every other name once Settings has them.
-SHARD_SETTINGS = {"SHARD_COUNT", "SHARD_IDS"}
 
 
 def compose_services(text: str) -> dict[str, str]:
@@ -158,7 +156,7 @@ def test_the_postgres_compose_runs_two_shards_on_a_healthy_postgres() -> None:
     main_compose = (ROOT / "compose.yaml").read_text(encoding="utf-8")
     image = re.search(r"^    image: (\S+)$", main_compose, re.MULTILINE)
     assert image is not None
-    settings = {name.upper() for name in Settings.model_fields} | SHARD_SETTINGS
+    settings = {name.upper() for name in Settings.model_fields}
     shard_ids: list[str] = []
     counts: set[str] = set()
     for name in ("shard-0", "shard-1"):
@@ -185,6 +183,7 @@ def test_the_postgres_compose_settings_are_valid_settings() -> None:
     """What the shards are given loads as settings (the password stands in for the interpolated one)."""
     for name in ("shard-0", "shard-1"):
         env = compose_environment(compose_services(POSTGRES_COMPOSE.read_text(encoding="utf-8"))[name])
-        values = {k.lower(): re.sub(r"\$\{[^}]*\}", "pw", v) for k, v in env.items() if k not in SHARD_SETTINGS}
+        values = {k.lower(): re.sub(r"\$\{[^}]*\}", "pw", v) for k, v in env.items()}
         settings = load_settings(require_token=False, _env_file=None, **values)
-        assert settings.database_url is not None
+        assert settings.database_url is not None and settings.shard_count == 2
+        assert settings.shard_ids == [int(name[-1])]
