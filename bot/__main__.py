@@ -1,4 +1,4 @@
-"""Command line: `python -m bot` (run), `migrate`, `backup PATH`, `health`."""
+"""Command line: `python -m bot` (run), `migrate`, `backup PATH`, `health`, `copy-to-postgres`."""
 
 from __future__ import annotations
 
@@ -92,6 +92,51 @@ async def _backup(settings: Settings, target: Path) -> int:
     return 0
 
 
+async def _copy_to_postgres(settings: Settings, source: Path | None, target: str | None) -> int:
+    """SQLite (DATABASE_PATH or --from) → the empty PostgreSQL database (DATABASE_URL or --to): bot.store.copy."""
+    from bot.startup import EXIT_FAILURE
+    from bot.store.copy import CopyError, copy_to_postgres, migrate_target, open_source
+    from bot.store.pg import DatabaseUrlError, PgDatabase, masked
+
+    if target is None and settings.database_url is not None:
+        target = settings.database_url.get_secret_value()
+    if target is None:
+        print(
+            "copy-to-postgres needs the PostgreSQL database: set DATABASE_URL or pass --to postgresql://…",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    if not target.startswith(("postgresql://", "postgres://")):
+        print("--to must be a postgresql:// URL", file=sys.stderr)
+        return EXIT_CONFIG
+    source_path = source if source is not None else settings.database_path
+    try:
+        sqlite = await open_source(source_path)
+    except CopyError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        try:
+            pg = await PgDatabase.open(target)
+        except DatabaseUrlError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_FAILURE
+        try:
+            await migrate_target(pg)
+            result = await copy_to_postgres(sqlite, pg)
+        except CopyError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_FAILURE
+        finally:
+            await pg.close()
+    finally:
+        await sqlite.close()
+    for table in result.tables:
+        print(table.line)
+    print(f"{result.summary} ({source_path} → {masked(target)})")
+    return 0
+
+
 def _health() -> int:
     """One line; 0 when healthy. Never 2, which Docker's HEALTHCHECK reserves: a bad setting is 1."""
     from bot.health import EXIT_UNHEALTHY, check
@@ -117,6 +162,12 @@ def main(argv: list[str] | None = None) -> int:
         "health",
         help="exit 0 when the database answers and the bot's gateway heartbeat is recent (Docker's HEALTHCHECK)",
     )
+    copy = sub.add_parser(
+        "copy-to-postgres",
+        help="copy the SQLite database (DATABASE_PATH) into an empty PostgreSQL one (DATABASE_URL), then check counts",
+    )
+    copy.add_argument("--from", dest="source", type=Path, help="the SQLite file (default: DATABASE_PATH)")
+    copy.add_argument("--to", dest="target", help="postgresql://… (default: DATABASE_URL)")
     args = parser.parse_args(argv)
     command = args.command or "run"
     if command == "health":
@@ -129,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     _configure_logging(settings.log_level)
     if command == "migrate":
         return asyncio.run(_migrate(settings))
+    if command == "copy-to-postgres":
+        return asyncio.run(_copy_to_postgres(settings, args.source, args.target))
     if command == "backup":
         return asyncio.run(_backup(settings, args.path))
     return asyncio.run(_run(settings))

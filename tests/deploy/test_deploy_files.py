@@ -14,6 +14,8 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from bot.settings import Settings, load_settings
+
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 PIN = re.compile(r"^([A-Za-z0-9._-]+)==([^\s\\;]+)", re.MULTILINE)
@@ -111,3 +113,77 @@ def test_compose_runs_the_bot_with_a_named_volume_env_file_restart_policy_and_th
     assert re.search(r"^    restart: unless-stopped\b", text, re.MULTILINE)
     assert re.search(r"^      DATABASE_PATH: /data/fitbet\.db\b", text, re.MULTILINE)  # not .env's data/fitbet.db
     assert re.search(r'^      test: \["CMD", "python", "-m", "bot", "health"\]$', text, re.MULTILINE)
+
+
+# ---- deploy/compose.postgres.yml: PostgreSQL and two shard processes ---------------------------------
+
+POSTGRES_COMPOSE = ROOT / "deploy" / "compose.postgres.yml"
+
+
+def compose_services(text: str) -> dict[str, str]:
+    """Each service's block of a compose file written as this repository writes them (two-space indents)."""
+    body = text[text.index("\nservices:\n") : text.index("\nvolumes:\n")]
+    parts = re.split(r"^  ([\w-]+):\n", body, flags=re.MULTILINE)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def compose_environment(block: str) -> dict[str, str]:
+    """The `environment:` mapping of one service block (`KEY: value` lines), values unquoted."""
+    found = re.search(r"^    environment:\n((?:      .*\n)+)", block, re.MULTILINE)
+    assert found is not None, "no environment mapping"
+    env: dict[str, str] = {}
+    for line in found.group(1).splitlines():
+        key, _, value = line.strip().partition(": ")
+        value = value.split("  #", 1)[0].strip()
+        env[key] = value.strip('"')
+    return env
+
+
+def test_the_postgres_compose_runs_two_shards_on_a_healthy_postgres() -> None:
+    text = POSTGRES_COMPOSE.read_text(encoding="utf-8")
+    services = compose_services(text)
+    assert set(services) == {"postgres", "shard-0", "shard-1"}
+
+    pg = services["postgres"]
+    assert re.search(r"^    image: postgres:15$", pg, re.MULTILINE)
+    assert re.search(r"^      - fitbet-pg:/var/lib/postgresql/data\b", pg, re.MULTILINE)
+    assert re.search(r'^      test: \["CMD", "pg_isready"', pg, re.MULTILINE)
+    assert re.search(r"^volumes:\n  fitbet-pg:$", text, re.MULTILINE)
+    pg_env = compose_environment(pg)
+    assert pg_env["POSTGRES_USER"] == "fitbet" and pg_env["POSTGRES_DB"] == "fitbet"
+    assert pg_env["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")  # from .env, never written here
+
+    main_compose = (ROOT / "compose.yaml").read_text(encoding="utf-8")
+    image = re.search(r"^    image: (\S+)$", main_compose, re.MULTILINE)
+    assert image is not None
+    settings = {name.upper() for name in Settings.model_fields}
+    shard_ids: list[str] = []
+    counts: set[str] = set()
+    for name in ("shard-0", "shard-1"):
+        block = services[name]
+        assert re.search(rf"^    image: {re.escape(image.group(1))}$", block, re.MULTILINE), name  # the same image
+        assert re.search(r"^    build: \.\.(\s+#.*)?$", block, re.MULTILINE), name  # built from the repository root
+        assert re.search(r"^    env_file: \.\./\.env\b", block, re.MULTILINE), name
+        assert re.search(r"^    restart: unless-stopped\b", block, re.MULTILINE), name
+        assert re.search(r"^    depends_on:\n      postgres:\n        condition: service_healthy$", block, re.MULTILINE)
+        assert re.search(r'^      test: \["CMD", "python", "-m", "bot", "health"\]$', block, re.MULTILINE), name
+        env = compose_environment(block)
+        assert set(env) <= settings, f"{name} sets what is no setting: {sorted(set(env) - settings)}"
+        assert env["DATABASE_URL"].startswith("postgresql://fitbet:${POSTGRES_PASSWORD")
+        assert env["DATABASE_URL"].endswith("@postgres:5432/fitbet")
+        shard_ids += env["SHARD_IDS"].split(",")
+        counts.add(env["SHARD_COUNT"])
+        heartbeats = env.get("HEARTBEAT_PATH")
+        assert heartbeats, f"{name}: a heartbeat file of its own"
+    assert len(counts) == 1, "every process must agree on SHARD_COUNT"
+    assert sorted(int(i) for i in shard_ids) == list(range(int(counts.pop())))  # each shard run exactly once
+
+
+def test_the_postgres_compose_settings_are_valid_settings() -> None:
+    """What the shards are given loads as settings (the password stands in for the interpolated one)."""
+    for name in ("shard-0", "shard-1"):
+        env = compose_environment(compose_services(POSTGRES_COMPOSE.read_text(encoding="utf-8"))[name])
+        values = {k.lower(): re.sub(r"\$\{[^}]*\}", "pw", v) for k, v in env.items()}
+        settings = load_settings(require_token=False, _env_file=None, **values)
+        assert settings.database_url is not None and settings.shard_count == 2
+        assert settings.shard_ids == [int(name[-1])]
