@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.domain.shards import ShardSet
 
 EXIT_CONFIG = 2  # the process's exit code when a setting is invalid or points at something unusable
 DISCORD_API_BASE = "https://discord.com/api/v10"
@@ -56,6 +58,12 @@ class Settings(BaseSettings):
     card_channel_window_seconds: float = Field(
         default=5, ge=0.01, le=600, description="Live cards: the window of CARD_CHANNEL_EDITS."
     )
+    shard_count: int | None = Field(
+        default=None, ge=1, description="Shards the bot is split into across every process (unset: one, no sharding)."
+    )
+    shard_ids: Annotated[list[int] | None, NoDecode] = Field(
+        default=None, description="Comma-separated shards this process runs, each below SHARD_COUNT (unset: all)."
+    )
     test_crash_at: str | None = Field(default=None, description="Reliability tests only: see bot/faults.py.")
 
     @property
@@ -67,6 +75,11 @@ class Settings(BaseSettings):
             return None
         return self.database_path.with_name(self.database_path.name + ".heartbeat")
 
+    @property
+    def shards(self) -> ShardSet:
+        """The shards this process runs (SHARD_COUNT / SHARD_IDS); every server when they are unset."""
+        return ShardSet.from_settings(self.shard_count, self.shard_ids)
+
     @field_validator("dev_guild_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -77,7 +90,39 @@ class Settings(BaseSettings):
             return [value]
         return value
 
-    @field_validator("heartbeat_path", mode="before")
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _split_shard_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            if not parts:
+                return None  # SHARD_IDS= (empty) is unset
+            if not all(p.isdecimal() for p in parts):
+                raise ValueError("use comma-separated shard numbers, like 0,1")
+            return [int(p) for p in parts]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _check_shard_ids(cls, value: list[int] | None, info: ValidationInfo) -> list[int] | None:
+        if value is None:
+            return None
+        if "shard_count" not in info.data:
+            return value  # SHARD_COUNT itself is invalid: that is the line to print
+        count = info.data["shard_count"]
+        if count is None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT (the number of shards across every process)")
+        if not value:
+            raise ValueError("name at least one shard, or leave it unset to run them all")
+        if len(set(value)) != len(value):
+            raise ValueError("a shard is listed twice")
+        if any(not 0 <= i < count for i in value):
+            raise ValueError(f"each shard must be from 0 to SHARD_COUNT-1 ({count - 1})")
+        return value
+
+    @field_validator("heartbeat_path", "shard_count", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
