@@ -574,10 +574,13 @@ class DiscordEmulator:
         self.violations.clear()
         return found
 
-    async def drop_connection(self, code: int = 4000) -> None:
+    async def drop_connection(self, code: int = 4000, *, shard: int | None = None) -> None:
         """Close the bot's gateway connection like a network hiccup (4000: discord.py reconnects
-        and RESUMEs; 4004 etc. are fatal). Wait for the comeback with `wait_for_connection()`."""
+        and RESUMEs; 4004 etc. are fatal). Wait for the comeback with `wait_for_connection()`.
+        `shard`: only the session(s) running this shard id (default: every session)."""
         for session in self._live_sessions():
+            if shard is not None and (session.shard or (0, 1))[0] != shard:
+                continue
             await session.ws.close(code=code, message=b"emulator dropped the connection")
             await session.closed.wait()
 
