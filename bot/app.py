@@ -73,6 +73,7 @@ class FitbetBot(commands.AutoShardedBot):
         beat_file = settings.heartbeat_file  # for `python -m bot health` (bot/health.py)
         self.heartbeat = None if beat_file is None else Heartbeat(beat_file, settings.heartbeat_max_age_seconds)
         self._heartbeat_task: asyncio.Task[None] | None = None
+        self._logged_in = False  # discord.py's sharded close() needs what login() set up
 
     @property
     def svc(self) -> Services:
@@ -99,6 +100,10 @@ class FitbetBot(commands.AutoShardedBot):
             _, url, _ = await self.http.get_bot_gateway()
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
         await self.connect(reconnect=reconnect)
+
+    async def login(self, token: str) -> None:
+        self._logged_in = True
+        await super().login(token)
 
     async def setup_hook(self) -> None:
         faults.arm(self.settings.test_crash_at)
@@ -191,7 +196,8 @@ class FitbetBot(commands.AutoShardedBot):
                 await self._catch_up_task
         if self._svc is not None:
             await self._svc.timers.stop()
-        await super().close()
+        if self._logged_in:  # before login (a start-up fault) nothing of Discord's is open
+            await super().close()
         self.charts.close()
         db, self._db, self._svc = self._db, None, None
         if db is not None:

@@ -5,12 +5,9 @@ The database the processes share is the `shared_database` fixture (SQLite for no
 one more entry in its `params`.
 """
 
-# ruff: noqa: ASYNC109  (helpers take `timeout=` like the emulator's driver API)
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +19,15 @@ import pytest
 from bot.clock import ManualClock
 from bot.domain.shards import ShardSet, shard_of
 from tests.e2e.challenge_support import create
-from tests.e2e.harness import BotHandle, BotProcess, bot_idle_probe, bot_process_env, spawn_bot_process, start_bot_process
+from tests.e2e.harness import (
+    BotHandle,
+    BotProcess,
+    bot_idle_probe,
+    bot_process_env,
+    spawn_bot_process,
+    start_bot_process,
+)
+from tests.e2e.test_health import health, wait_for_file
 from tests.emulator import DiscordEmulator, Guild, InteractionResult
 
 SHARDS = 2
@@ -104,8 +109,8 @@ def record_interactions(bot: discord.Client) -> list[int | None]:
 
 def assert_answered_once_by_its_shard(res: InteractionResult, guild: Guild) -> None:
     shard = shard_of(guild.id, SHARDS)
+    assert res.callbacks == 1 and res.acknowledged and not res.errors, f"{guild.name}: {res.callbacks} answers"
     assert [s.shard for s in res.delivered_to] == [(shard, SHARDS)], f"{guild.name}: {res.delivered_to}"
-    assert res.callbacks == 1 and res.acknowledged and not res.errors, f"{guild.name}: {res.errors}"
 
 
 async def test_two_shard_processes_each_answer_their_own_servers_exactly_once(
@@ -167,14 +172,6 @@ async def start_shard_process(
     return proc
 
 
-async def heartbeats(folder: Path, count: int, timeout: float = 15) -> set[str]:
-    """The heartbeat files in `folder`, once there are `count` of them (or the timeout passed)."""
-    deadline = time.monotonic() + timeout
-    while len(found := {p.name for p in folder.glob("*.heartbeat")}) < count and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    return found
-
-
 @pytest.mark.subprocess
 async def test_two_real_shard_processes_answer_each_server_exactly_once(
     emulator: DiscordEmulator, servers: list[Guild], shared_database: SharedDatabase, tmp_path: Path
@@ -192,9 +189,15 @@ async def test_two_real_shard_processes_answer_each_server_exactly_once(
             assert_answered_once_by_its_shard(res, guild)
         for proc, shard_id in zip(procs, range(SHARDS), strict=True):
             assert f"running shard(s) {shard_id} of {SHARDS}" in proc.output()
-        # Each process keeps a heartbeat of its own beside the shared database (written once it is ready).
-        expected = {f"{shared_database.path.name}.shards-{i}.heartbeat" for i in range(SHARDS)}
-        assert await heartbeats(shared_database.path.parent, len(expected)) == expected
+        # Each process keeps a heartbeat of its own beside the shared database; `health` finds its own.
+        for shard_id in range(SHARDS):
+            beat = shared_database.path.with_name(f"{shared_database.path.name}.shards-{shard_id}.heartbeat")
+            await wait_for_file(beat)
+            env = {"SHARD_COUNT": str(SHARDS), "SHARD_IDS": str(shard_id)} | shared_database.env
+            code, line = await health(tmp_path, shared_database.path, **env)
+            assert code == 0, line
+        code, line = await health(tmp_path, shared_database.path, **shared_database.env)  # no process runs it all
+        assert code == 1 and f"no gateway heartbeat at {shared_database.path}.heartbeat" in line, line
         assert emulator.violations == []
     finally:
         codes = [await proc.stop() for proc in procs]
