@@ -16,6 +16,12 @@ from bot.settings import EXIT_CONFIG, Settings, SettingsError, load_settings
 
 log = logging.getLogger("fitbet")
 
+# Gateway close codes by which Discord refuses the shard settings themselves (not worth retrying).
+SHARDING_REFUSED = {
+    4010: "invalid shard: a shard id outside SHARD_COUNT",
+    4011: "sharding required: too many servers for one shard, set SHARD_COUNT",
+}
+
 
 def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr)
@@ -58,6 +64,18 @@ async def _run(settings: Settings) -> int:
     except StartupError as exc:
         log.error("%s", exc)
         return exc.exit_code
+    except discord.ConnectionClosed as exc:
+        if exc.code not in SHARDING_REFUSED:
+            raise
+        log.error(
+            "Discord closed shard %s's connection (%d, %s): check SHARD_COUNT=%s and SHARD_IDS=%s.",
+            exc.shard_id,
+            exc.code,
+            SHARDING_REFUSED[exc.code],
+            settings.shard_count if settings.shard_count is not None else "(unset)",
+            ",".join(map(str, settings.shard_ids)) if settings.shard_ids is not None else "(unset: all)",
+        )
+        return EXIT_CONFIG
     finally:
         stopper.cancel()
         await bot.close()  # again: whatever start() opened after a first close is closed too

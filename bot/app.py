@@ -42,17 +42,25 @@ EXTENSIONS = (
 )
 
 
-class FitbetBot(commands.Bot):
+class FitbetBot(commands.AutoShardedBot):
+    """One code path for one process or many: without SHARD_COUNT it runs shard 0 of 1 (every server);
+    with it, the shards SHARD_IDS names (all by default), each on its own gateway connection."""
+
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        shards = settings.shards
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=shards.count,
+            shard_ids=shards.sorted_ids,
         )
         self.settings = settings
+        self.shards_owned = shards
+        """The shards this process runs: `shards_owned.owns(guild_id)` for the servers it answers for."""
         self.clock: Clock = clock or SystemClock()
         self.outbox = Outbox(self)
         self._svc: Services | None = None
@@ -65,6 +73,7 @@ class FitbetBot(commands.Bot):
         beat_file = settings.heartbeat_file  # for `python -m bot health` (bot/health.py)
         self.heartbeat = None if beat_file is None else Heartbeat(beat_file, settings.heartbeat_max_age_seconds)
         self._heartbeat_task: asyncio.Task[None] | None = None
+        self._logged_in = False  # discord.py's sharded close() needs what login() set up
 
     @property
     def svc(self) -> Services:
@@ -85,11 +94,16 @@ class FitbetBot(commands.Bot):
             log.info("database migrated: %s", ", ".join(applied))
         await startup.wait_for_discord(self.settings.discord_api_base, self.settings.discord_connect_retry_seconds)
         await self.login(token)
+        log.info("running %s", self.shards_owned)
         if self.settings.discord_api_base != DISCORD_API_BASE:
             # discord.py dials Discord's gateway directly; elsewhere, ask the API where it is.
             _, url, _ = await self.http.get_bot_gateway()
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
         await self.connect(reconnect=reconnect)
+
+    async def login(self, token: str) -> None:
+        self._logged_in = True
+        await super().login(token)
 
     async def setup_hook(self) -> None:
         faults.arm(self.settings.test_crash_at)
@@ -115,9 +129,12 @@ class FitbetBot(commands.Bot):
             )
 
     def gateway_open(self) -> bool:
-        """Whether the gateway connection is up (discord.py closes one that heard nothing for 60 s)."""
-        ws = self.ws
-        return self.is_ready() and not self.is_closed() and ws is not None and ws.open
+        """Whether every gateway connection of this process (one per shard) is up: a shard that is down
+        leaves its servers unanswered. discord.py closes a connection that heard nothing for 60 s."""
+        if not self.is_ready() or self.is_closed():
+            return False
+        connected = self.shards
+        return set(connected) == self.shards_owned.ids and not any(s.is_closed() for s in connected.values())
 
     async def sync_commands(self) -> None:
         if self.settings.dev_guild_ids:
@@ -179,7 +196,8 @@ class FitbetBot(commands.Bot):
                 await self._catch_up_task
         if self._svc is not None:
             await self._svc.timers.stop()
-        await super().close()
+        if self._logged_in:  # before login (a start-up fault) nothing of Discord's is open
+            await super().close()
         self.charts.close()
         db, self._db, self._svc = self._db, None, None
         if db is not None:

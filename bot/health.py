@@ -1,9 +1,10 @@
 """Is the bot alive? The heartbeat file the running bot keeps, and what `python -m bot health` checks.
 
-While its gateway connection to Discord is open, the bot rewrites a small file (HEARTBEAT_PATH, by
-default `<database>.heartbeat` beside the database) every HEARTBEAT_MAX_AGE_SECONDS / 4, and it
-removes the file when it stops. discord.py closes a gateway socket that has heard nothing from
-Discord (not even a heartbeat ACK) for 60 s, so an open socket means Discord answered recently.
+While its gateway connections to Discord (one per shard it runs) are all open, the bot rewrites a
+small file (HEARTBEAT_PATH, by default `<database>.heartbeat` beside the database, one per shard
+process) every HEARTBEAT_MAX_AGE_SECONDS / 4, and it removes the file when it stops. discord.py
+closes a gateway socket that has heard nothing from Discord (not even a heartbeat ACK) for 60 s, so
+an open socket means Discord answered recently.
 
 `python -m bot health` (Docker's HEALTHCHECK) exits 0 only when the database answers a read-only
 query and the heartbeat is younger than HEARTBEAT_MAX_AGE_SECONDS: a bot that stopped, lost Discord

@@ -68,12 +68,21 @@ class Settings(BaseSettings):
 
     @property
     def heartbeat_file(self) -> Path | None:
-        """HEARTBEAT_PATH, else `<database>.heartbeat` beside the database; None for an in-memory database."""
+        """HEARTBEAT_PATH, else `<database>.heartbeat` beside the database (`<database>.shards-0-2.heartbeat`
+        for a process running some of the shards, so processes sharing a folder keep apart); None for an
+        in-memory database."""
         if self.heartbeat_path is not None:
             return self.heartbeat_path
         if str(self.database_path) == ":memory:":
             return None
-        return self.database_path.with_name(self.database_path.name + ".heartbeat")
+        shards = self.shards
+        own = "" if shards.is_everything else ".shards-" + "-".join(map(str, shards.sorted_ids))
+        return self.database_path.with_name(f"{self.database_path.name}{own}.heartbeat")
+
+    @property
+    def shards(self) -> ShardSet:
+        """The shards this process runs (SHARD_COUNT / SHARD_IDS); every server when they are unset."""
+        return ShardSet.from_settings(self.shard_count, self.shard_ids)
 
     @property
     def shards(self) -> ShardSet:

@@ -75,7 +75,7 @@ from tests.emulator.models import (
     Violation,
 )
 from tests.emulator.openapi import OpenApiValidator, get_validator
-from tests.emulator.snowflake import next_id
+from tests.emulator.snowflake import next_id, shard_of
 
 log = logging.getLogger("emulator")
 
@@ -183,6 +183,8 @@ class DiscordEmulator:
         timeout: float = 10.0,
         openapi: bool | Path = True,
         now: Callable[[], datetime] | None = None,
+        shards: int = 1,
+        require_sharding: bool = False,
     ) -> None:
         """
         :param token: the bot token the emulator accepts (anything else gets 401 / close 4004).
@@ -192,7 +194,15 @@ class DiscordEmulator:
             `False` turns that layer off, a `Path` points at another copy of the file.
         :param now: the clock for message timestamps and interaction-token expiry (15 min);
             the harness passes the bot's ManualClock so moved time is seen by the emulator too.
+        :param shards: the shard count `GET /gateway/bot` recommends, and the count
+            `create_guild(shard=…)` places guilds by.
+        :param require_sharding: close a session identifying with fewer than `shards` shards
+            (or none) with 4011 "Sharding required", as Discord does for a bot in too many guilds.
         """
+        if shards < 1:
+            raise ValueError("shards must be at least 1")
+        self.shards = shards
+        self.require_sharding = require_sharding
         self.token = token
         self.ack_deadline = ack_deadline
         self.timeout = timeout
@@ -231,6 +241,8 @@ class DiscordEmulator:
         self._command_ids: dict[tuple[int | None, int, str], int] = {}
         self._sessions: list[GatewaySession] = []
         self._closed_sessions: list[GatewaySession] = []
+        self.refused_sessions: list[GatewaySession] = []
+        """Sessions whose IDENTIFY was refused (4010 invalid shard, 4011 sharding required)."""
         self._inflight = 0
         self._request_seq = 0
         self._changed = asyncio.Event()
@@ -332,13 +344,15 @@ class DiscordEmulator:
         channel_names: Iterable[str] = ("general", "announcements"),
         admin_name: str = "admin",
         owner_name: str = "owner",
+        shard: int | None = None,
     ) -> Guild:
         """A server with text channels, roles (@everyone, Admins, the bot's role), an owner, an admin
         (a member with the Admins role: Manage Server), the given members and the bot itself.
 
         `guild.members` is keyed by name (`guild.members["alice"]`); `guild.channels["general"]`.
+        `shard`: an id that Discord routes to this shard of `emulator.shards` (default: any).
         """
-        guild = Guild(id=next_id(), name=name)
+        guild = Guild(id=next_id(shard=None if shard is None else (shard, self.shards)), name=name)
         everyone = Role(id=guild.id, guild_id=guild.id, name="@everyone", permissions=EVERYONE_PERMISSIONS)
         guild.roles["@everyone"] = everyone
         guild.add_role("Admins", ADMINS_PERMISSIONS)
@@ -356,7 +370,7 @@ class DiscordEmulator:
         guild.bot_member = self._new_member(guild, self.bot_user, [bot_role])
         self.guilds.append(guild)
         self.guild_commands.setdefault(guild.id, [])
-        for session in self._live_sessions():
+        for session in self._sessions_for(guild.id):
             payload = guild.to_payload(all_members=bool(session.intents & INTENT_GUILD_MEMBERS))
             self._spawn(session.dispatch("GUILD_CREATE", payload))
         return guild
@@ -441,7 +455,7 @@ class DiscordEmulator:
         self._messages[message.id] = message
         self._channel_messages.setdefault(channel.id, []).append(message)
         channel.last_message_id = message.id
-        for session in self._live_sessions():
+        for session in self._sessions_for(member.guild.id):
             if not session.intents & INTENT_GUILD_MESSAGES:
                 continue
             payload = message.to_payload() | {"member": member.to_payload(with_user=False)}
@@ -560,10 +574,13 @@ class DiscordEmulator:
         self.violations.clear()
         return found
 
-    async def drop_connection(self, code: int = 4000) -> None:
+    async def drop_connection(self, code: int = 4000, *, shard: int | None = None) -> None:
         """Close the bot's gateway connection like a network hiccup (4000: discord.py reconnects
-        and RESUMEs; 4004 etc. are fatal). Wait for the comeback with `wait_for_connection()`."""
+        and RESUMEs; 4004 etc. are fatal). Wait for the comeback with `wait_for_connection()`.
+        `shard`: only the session(s) running this shard id (default: every session)."""
         for session in self._live_sessions():
+            if shard is not None and (session.shard or (0, 1))[0] != shard:
+                continue
             await session.ws.close(code=code, message=b"emulator dropped the connection")
             await session.closed.wait()
 
@@ -579,6 +596,33 @@ class DiscordEmulator:
     @property
     def sessions(self) -> list[GatewaySession]:
         return list(self._sessions)
+
+    def shard_of(self, guild: Guild | int | None, shard_count: int | None = None) -> int:
+        """The shard Discord routes this guild's events to, of `shard_count` (default `shards`);
+        DMs (None) go to shard 0."""
+        if guild is None:
+            return 0
+        return shard_of(guild if isinstance(guild, int) else guild.id, shard_count or self.shards)
+
+    def session_for_shard(self, shard_id: int, shard_count: int | None = None) -> GatewaySession | None:
+        """The live, identified session that runs this shard (of `shard_count`, default `shards`)."""
+        wanted = (shard_id, shard_count or self.shards)
+        found = [s for s in self._live_sessions() if s.shard == wanted]
+        return found[-1] if found else None
+
+    async def wait_for_shards(
+        self, shard_ids: Iterable[int] | None = None, *, shard_count: int | None = None, timeout: float | None = None
+    ) -> list[GatewaySession]:
+        """Wait until a live session has identified for each shard (default: every shard of
+        `shard_count`, itself `shards` by default); returns them in the order asked."""
+        count = shard_count or self.shards
+        ids = list(range(count) if shard_ids is None else shard_ids)
+        await self.wait_until(
+            lambda: all(self.session_for_shard(i, count) is not None for i in ids),
+            timeout,
+            f"gateway sessions for shards {ids} of {count}",
+        )
+        return [s for i in ids if (s := self.session_for_shard(i, count)) is not None]
 
     # =============================================================================================
     # rate limits (switchable)
@@ -919,10 +963,7 @@ class DiscordEmulator:
         """Deliver an interaction the bot already got (same id, token and data) once more, as Discord's
         gateway may after a reconnect. A bot must not act on it twice; answering it again is refused
         (400 40060) and recorded as `interaction-acknowledged-twice`."""
-        sessions = self._live_sessions()
-        if not sessions:
-            raise BotNotConnectedError("no bot is connected to the emulator's gateway")
-        await sessions[-1].dispatch("INTERACTION_CREATE", rec.payload)
+        await self._deliver_interaction(rec)
         if settle:
             await self.settle(self.timeout if timeout is None else timeout)
 
@@ -1164,13 +1205,11 @@ class DiscordEmulator:
     async def _run_interaction(
         self, rec: InteractionResult, *, settle: bool, timeout: float | None
     ) -> InteractionResult:
-        sessions = [s for s in self._sessions if s.identified.is_set() and not s.closed.is_set()]
-        if not sessions:
-            raise BotNotConnectedError("no bot is connected to the emulator's gateway")
+        self._sessions_for_interaction(rec)  # raises before the deadline starts when nobody would get it
         loop = asyncio.get_running_loop()
         rec._deadline_handle = loop.call_later(self.ack_deadline, self._ack_deadline_passed, rec)
         rec._created_mono = time.monotonic()
-        await sessions[-1].dispatch("INTERACTION_CREATE", rec.payload)
+        await self._deliver_interaction(rec)
         limit = self.timeout if timeout is None else timeout
         await self.wait_until(
             lambda: rec.acknowledged or rec.ack_expired or bool(rec.errors) or not self.connected,
@@ -1246,8 +1285,34 @@ class DiscordEmulator:
     def _live_sessions(self) -> list[GatewaySession]:
         return [s for s in self._sessions if s.identified.is_set() and not s.closed.is_set()]
 
+    def _sessions_for(self, guild_id: int | None) -> list[GatewaySession]:
+        """The live sessions Discord sends this guild's events to (its shard's; DMs: shard 0's)."""
+        return [s for s in self._live_sessions() if s.routes(guild_id)]
+
+    def _sessions_for_interaction(self, rec: InteractionResult) -> list[GatewaySession]:
+        guild_id = rec.guild.id if rec.guild else None
+        sessions = self._sessions_for(guild_id)
+        if not sessions:
+            if self._live_sessions():
+                where = "DMs" if guild_id is None else f"guild {guild_id}"
+                raise BotNotConnectedError(
+                    f"no connected gateway session runs the shard of {where} (shard {self.shard_of(guild_id)}"
+                    f" of {self.shards}); connected: {[s.shard for s in self._live_sessions()]}"
+                )
+            raise BotNotConnectedError("no bot is connected to the emulator's gateway")
+        return sessions
+
+    async def _deliver_interaction(self, rec: InteractionResult) -> None:
+        """INTERACTION_CREATE to the session(s) of the interaction's shard (one, unless a bot runs
+        a shard twice), recorded in `rec.delivered_to`."""
+        for session in self._sessions_for_interaction(rec):
+            rec.delivered_to.append(session)
+            await session.dispatch("INTERACTION_CREATE", rec.payload)
+
     def _broadcast(self, event: str, data: JSON, *, intent: int = 0) -> None:
-        for session in self._live_sessions():
+        """A guild's event (its `guild_id`; none: a DM) to the sessions of its shard."""
+        raw = data.get("guild_id")
+        for session in self._sessions_for(int(raw) if raw is not None else None):
             if not intent or session.intents & intent:
                 self._spawn(session.dispatch(event, data))
 
@@ -1269,6 +1334,10 @@ class DiscordEmulator:
     # ---- gateway bookkeeping (called by GatewaySession) ----------------------------------------
 
     def _session_identified(self, session: GatewaySession) -> None:
+        self._notify()
+
+    def _session_refused(self, session: GatewaySession) -> None:
+        self.refused_sessions.append(session)
         self._notify()
 
     def _session_closed(self, session: GatewaySession) -> None:
@@ -1837,7 +1906,7 @@ class DiscordEmulator:
         return _json_response(
             {
                 "url": self.gateway_url,
-                "shards": 1,
+                "shards": self.shards,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 999,
@@ -1975,6 +2044,7 @@ class DiscordEmulator:
         rec = self._interactions.get(_snowflake(params["interaction_id"]))
         if rec is None or rec.token != params["interaction_token"]:
             raise _ApiError(404, 10062, "Unknown interaction")
+        rec.callbacks += 1
         try:
             return await self._answer_interaction(request, params, rec)
         except _ApiError as exc:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from tests.emulator.snowflake import shard_of
+
 if TYPE_CHECKING:
     from tests.emulator.emulator import DiscordEmulator
 
@@ -35,6 +37,9 @@ OP_REQUEST_GUILD_MEMBERS = 8
 OP_INVALID_SESSION = 9
 OP_HELLO = 10
 OP_HEARTBEAT_ACK = 11
+
+CLOSE_INVALID_SHARD = 4010
+CLOSE_SHARDING_REQUIRED = 4011
 
 INTENT_GUILD_MEMBERS = 1 << 1
 INTENT_GUILD_MESSAGES = 1 << 9
@@ -82,6 +87,20 @@ class GatewaySession:
         self.heartbeats = 0
         self._send_lock = asyncio.Lock()
         self.sent_events: list[str] = []
+        self.shard: tuple[int, int] | None = None
+        """`[id, count]` from IDENTIFY (None: the bot did not shard, so it gets every guild)."""
+        self.refused: tuple[int, str] | None = None
+        """(close code, reason) when the emulator refused this session's IDENTIFY."""
+        self.interaction_ids: list[int] = []
+        """Every interaction dispatched to this session, in order."""
+
+    def routes(self, guild_id: int | None) -> bool:
+        """Whether Discord sends this guild's events to this session: its shard is
+        `(guild_id >> 22) % count`; DMs (no guild) go to shard 0; an unsharded session gets all."""
+        if self.shard is None or self.shard[1] == 1:
+            return True
+        shard_id, count = self.shard
+        return shard_id == (0 if guild_id is None else shard_of(guild_id, count))
 
     async def send(self, op: int, data: Any, event: str | None = None) -> None:
         payload: dict[str, Any] = {"op": op, "d": data, "s": None, "t": None}
@@ -104,6 +123,8 @@ class GatewaySession:
                 log.debug("gateway send failed: connection closed")
 
     async def dispatch(self, event: str, data: Any) -> None:
+        if event == "INTERACTION_CREATE":
+            self.interaction_ids.append(int(data["id"]))
         await self.send(OP_DISPATCH, data, event)
 
     async def run(self) -> None:
@@ -141,18 +162,27 @@ class GatewaySession:
         if data.get("token") != self.emulator.token:
             await self.ws.close(code=4004, message=b"Authentication failed.")
             return
+        refusal = self._claim_shard(data.get("shard"))
+        if refusal is not None:
+            code, reason = refusal
+            self.refused = refusal
+            self.emulator._session_refused(self)
+            log.info("gateway session refused: %d %s", code, reason)
+            await self.ws.close(code=code, message=reason.encode()[:120])
+            return
         self.intents = int(data.get("intents") or 0)
         emu = self.emulator
+        guilds = [g for g in emu.guilds if self.routes(g.id)]
         await self.dispatch(
             "READY",
             {
                 "v": 10,
                 "user": emu.bot_user.to_payload() | {"verified": True, "mfa_enabled": False, "email": None},
-                "guilds": [{"id": str(g.id), "unavailable": True} for g in emu.guilds],
+                "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
                 "session_id": self.session_id,
                 "session_type": "normal",
                 "resume_gateway_url": emu.gateway_url,
-                "shard": data.get("shard", [0, 1]),
+                "shard": list(self.shard or (0, 1)),
                 "application": {"id": str(emu.application_id), "flags": emu.application_flags},
                 "private_channels": [],
                 "relationships": [],
@@ -163,10 +193,35 @@ class GatewaySession:
                 "_trace": ["emulator"],
             },
         )
-        for guild in emu.guilds:
+        for guild in guilds:
             await self.dispatch("GUILD_CREATE", guild.to_payload(all_members=bool(self.intents & INTENT_GUILD_MEMBERS)))
         emu._session_identified(self)
         self.identified.set()
+
+    def _claim_shard(self, shard: Any) -> tuple[int, str] | None:
+        """Take IDENTIFY's `shard` for this session, or say why Discord would close it (4010/4011)."""
+        emu = self.emulator
+        if shard is None:
+            if emu.require_sharding and emu.shards > 1:
+                return CLOSE_SHARDING_REQUIRED, "Sharding required."
+            return None
+        if (
+            not isinstance(shard, list)
+            or len(shard) != 2
+            or not all(isinstance(n, int) and not isinstance(n, bool) for n in shard)
+        ):
+            return CLOSE_INVALID_SHARD, "Invalid shard."
+        shard_id, count = shard
+        if count < 1 or not 0 <= shard_id < count:
+            return CLOSE_INVALID_SHARD, "Invalid shard."
+        if emu.require_sharding and count < emu.shards:
+            return CLOSE_SHARDING_REQUIRED, "Sharding required."
+        others = [s for s in emu._sessions if s is not self and not s.closed.is_set()]
+        if count > 1 and any(s.shard == (shard_id, count) for s in others):
+            # Two live sessions for one shard would each get (and answer) its guilds' events.
+            return CLOSE_INVALID_SHARD, "Invalid shard (already connected)."
+        self.shard = (shard_id, count)
+        return None
 
     async def _resume(self, data: dict[str, Any]) -> None:
         previous = self.emulator._session_by_id(str(data.get("session_id")))
@@ -176,6 +231,7 @@ class GatewaySession:
         self.session_id = previous.session_id
         self.sequence = max(previous.sequence, int(data.get("seq") or 0))
         self.intents = previous.intents
+        self.shard = previous.shard
         await self.dispatch("RESUMED", {"_trace": ["emulator"]})
         self.emulator._session_identified(self)
         self.identified.set()

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.emulator.models import JSON, Channel, Choice, Guild, Member, Message, Modal, StoredAttachment
 
@@ -36,6 +36,9 @@ RESPONSE_NAMES = {
     RESPONSE_MODAL: "MODAL",
 }
 
+if TYPE_CHECKING:
+    from tests.emulator.gateway import GatewaySession
+
 TOKEN_LIFETIME_S = 15 * 60
 
 
@@ -52,6 +55,8 @@ class InteractionResult:
       `content`, `embeds`, `components`, `files`, `ephemeral` read from it.
     - `followups`: later follow-up messages (not the one that filled a deferred response).
     - `choices` (autocomplete) and `modal` (type 9).
+    - `delivered_to`: which gateway session(s) got it (`.shard` says which shard); `callbacks`: how
+      many times the bot answered it (exactly once, whatever the number of processes).
     """
 
     id: int
@@ -75,6 +80,10 @@ class InteractionResult:
     """Real seconds between dispatching the interaction and the bot's acknowledgement."""
     original_filled: bool = False
     errors: list[str] = field(default_factory=list)
+    delivered_to: list[GatewaySession] = field(default_factory=list)
+    """The gateway session(s) INTERACTION_CREATE went to (its shard's; again on `redeliver`)."""
+    callbacks: int = 0
+    """How many times the bot called the interaction callback (refused second answers included)."""
     _created_mono: float = field(default_factory=time.monotonic)
     _deadline_handle: asyncio.TimerHandle | None = None
     _wait: Callable[..., Any] | None = None
