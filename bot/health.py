@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.settings import Settings
-from bot.store import dbfile
+from bot.store import dbfile, pg
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +113,14 @@ def check(settings: Settings, now: float | None = None) -> Report:
     problems: list[str] = []
     good: list[str] = []
     try:
-        applied = dbfile.answers(settings.database_path)
+        if settings.database_url is not None:
+            applied = pg.answers(settings.database_url.get_secret_value())
+        else:
+            applied = dbfile.answers(settings.database_path)
     except dbfile.DatabaseFileError as exc:
         problems.append(f"the database does not answer (DATABASE_PATH={settings.database_path}: {exc})")
+    except pg.DatabaseUrlError as exc:
+        problems.append(f"the database does not answer (DATABASE_URL: {exc})")
     else:
         good.append(f"the database answers ({applied} migrations applied)")
     beat = _heartbeat_problem(settings, now)

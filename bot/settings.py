@@ -84,11 +84,6 @@ class Settings(BaseSettings):
         """The shards this process runs (SHARD_COUNT / SHARD_IDS); every server when they are unset."""
         return ShardSet.from_settings(self.shard_count, self.shard_ids)
 
-    @property
-    def shards(self) -> ShardSet:
-        """The shards this process runs (SHARD_COUNT / SHARD_IDS); every server when they are unset."""
-        return ShardSet.from_settings(self.shard_count, self.shard_ids)
-
     @field_validator("dev_guild_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

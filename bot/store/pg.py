@@ -17,6 +17,7 @@ transaction (is the challenge still active? the next number?) holds as it does o
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import logging
 import re
@@ -459,3 +460,23 @@ def to_postgres(sql: str) -> str:
     sql = _COLUMN_TEXT.sub(r'\1TEXT COLLATE "C"', sql)
     sql = _ADD_TEXT.sub(r'\1TEXT COLLATE "C"', sql)
     return re.sub(r"\)\s*WITHOUT ROWID", ")", sql)
+
+
+def answers(url: str, timeout: float = 5.0) -> int:
+    """How many migrations the PostgreSQL database at `url` has applied (`python -m bot health`);
+    DatabaseUrlError (one line, password masked) when it does not answer. Synchronous: its own
+    event loop, on a thread of its own, so a caller inside a running loop can use it too."""
+
+    async def ask() -> int:
+        conn = await asyncpg.connect(url, timeout=timeout)
+        try:
+            return int(await conn.fetchval("SELECT count(*) FROM schema_migrations", timeout=timeout))
+        finally:
+            await conn.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        try:
+            return pool.submit(asyncio.run, ask()).result()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError, TimeoutError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise DatabaseUrlError(f"PostgreSQL at {masked(url)} does not answer: {reason}") from None

@@ -29,6 +29,7 @@ from tests.e2e.harness import (
 )
 from tests.e2e.test_health import health, wait_for_file
 from tests.emulator import DiscordEmulator, Guild, InteractionResult
+from tests.engines import TestEngine
 
 SHARDS = 2
 
@@ -45,12 +46,14 @@ class SharedDatabase:
     """More environment for `python -m bot` (on top of `bot_process_env`)."""
 
 
-@pytest.fixture(params=["sqlite"])
-def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> SharedDatabase:
-    path = tmp_path / "fitbet.db"
-    if request.param == "sqlite":
-        return SharedDatabase(path=path, env={"DATABASE_PATH": str(path)})
-    raise NotImplementedError(request.param)
+@pytest.fixture(params=["postgres"])
+async def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SharedDatabase]:
+    """PostgreSQL: the engine several processes share (SQLite is one process's file)."""
+    engine = TestEngine(request.param, tmp_path, request.getfixturevalue("pg_server"))
+    try:
+        yield SharedDatabase(path=engine.path(), settings=await engine.url_setting(), env=await engine.env())
+    finally:
+        await engine.close()
 
 
 @pytest.fixture
