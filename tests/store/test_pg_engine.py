@@ -1,0 +1,72 @@
+"""The PostgreSQL engine's own promises: processes that start together migrate an empty database once;
+the stores' SQL reads the same on both engines (parameters, SQLite's spellings)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from bot.store.db import MIGRATIONS_DIR, Claim, _numbered_migrations
+from bot.store.pg import PgDatabase, masked, translate
+from tests.pg import PgServer
+
+
+async def test_processes_starting_together_on_an_empty_database_migrate_it_once(pg_server: PgServer) -> None:
+    name = f"m_{uuid.uuid4().hex[:12]}"
+    await pg_server.create_database(name)
+    dbs = [await PgDatabase.open(pg_server.dsn(name), pool_max=2) for _ in range(3)]  # three processes' pools
+    try:
+        applied = await asyncio.gather(*(db.migrate() for db in dbs))
+        rows = await dbs[0].fetchall("SELECT version FROM schema_migrations ORDER BY version")
+    finally:
+        for db in dbs:
+            await db.close()
+        await pg_server.drop_database(name)
+    shipped = [f.name for _, f in _numbered_migrations(MIGRATIONS_DIR)]
+    assert sorted(n for one in applied for n in one) == sorted(shipped)  # each applied by exactly one of them
+    assert len(rows) == len(shipped)
+
+
+async def test_a_claim_is_held_by_one_process_and_freed_when_it_ends(pg_server: PgServer) -> None:
+    name = f"c_{uuid.uuid4().hex[:12]}"
+    await pg_server.create_database(name)
+    first = await PgDatabase.open(pg_server.dsn(name), pool_max=2)
+    second = await PgDatabase.open(pg_server.dsn(name), pool_max=2)
+    try:
+        async with first.claim(Claim.TIMER, 7) as mine:
+            assert mine
+            async with second.claim(Claim.TIMER, 7) as theirs:
+                assert not theirs  # the other process leaves it alone
+            async with second.claim(Claim.TIMER, 8) as other_row, second.claim(Claim.ANNOUNCEMENT, 7) as other_kind:
+                assert other_row and other_kind  # another row, or another kind of work, is free
+        async with second.claim(Claim.TIMER, 7) as later:
+            assert later  # freed once the first is done
+    finally:
+        await first.close()
+        await second.close()
+        await pg_server.drop_database(name)
+
+
+@pytest.mark.parametrize(
+    ("sqlite", "postgres"),
+    [
+        ("SELECT * FROM t WHERE a = ? AND b = ?", "SELECT * FROM t WHERE a = $1 AND b = $2"),
+        ("SELECT * FROM t WHERE a = :x OR b = :x AND c = :y", "SELECT * FROM t WHERE a = $1 OR b = $1 AND c = $2"),
+        ("SELECT '?' , ':x', a::text FROM t WHERE b = ?", "SELECT '?' , ':x', a::text FROM t WHERE b = $1"),
+        (
+            "SELECT 1 WHERE r IS NOT 'accepted' AND s IS NOT NULL",
+            "SELECT 1 WHERE r IS DISTINCT FROM 'accepted' AND s IS NOT NULL",
+        ),
+        ("SELECT GROUP_CONCAT(o.user_id) FROM o", "SELECT string_agg((o.user_id)::text, ',') FROM o"),
+        ("SELECT 1 WHERE name LIKE ? ESCAPE '\\'", "SELECT 1 WHERE name ILIKE $1 ESCAPE '\\'"),
+        ("SELECT CAST(:u AS INTEGER) IS NULL", "SELECT CAST($1 AS BIGINT) IS NULL"),
+    ],
+)
+def test_the_stores_sql_reads_the_same_on_postgresql(sqlite: str, postgres: str) -> None:
+    assert translate(sqlite).sql == postgres
+
+
+def test_a_password_never_shows() -> None:
+    assert masked("postgresql://fitbet:s3cret@db:5432/fitbet") == "postgresql://fitbet:***@db:5432/fitbet"
