@@ -13,14 +13,15 @@ from bot.scheduling import Timers
 from bot.store import timers as timer_store
 from bot.store.db import Database
 from bot.store.timers import TimerRow
+from tests.engines import TestEngine
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "fitbet.db")
-    await database.migrate()
+async def db(engine: TestEngine) -> AsyncIterator[Database]:
+    """Timer rows on SQLite, then on PostgreSQL."""
+    database = await engine.open()
     yield database
     await database.close()
 
