@@ -20,7 +20,10 @@ async def get(db: Database, guild_id: int, default_timezone: str) -> GuildSettin
     command reads them, and `update` below is the only writer, which drops the kept copy once it commits.
 
     Read on the reading connection even inside a transaction, so what is kept is never a value a
-    transaction wrote and may still roll back."""
+    transaction wrote and may still roll back. On a database other processes share (PostgreSQL),
+    another process may change them: nothing is kept, each read asks the database."""
+    if db.shared:
+        return await _read(db, guild_id, default_timezone)
     key, version_key = ("guild_settings", guild_id, default_timezone), ("guild_settings_version", guild_id)
     cached = db.memo.get(key)
     if isinstance(cached, GuildSettings):

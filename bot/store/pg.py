@@ -299,28 +299,47 @@ class PgDatabase(Database):
     dialect = "postgres"
     shared = True
 
-    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
-        self.pool = pool
+    def __init__(self, pool: asyncpg.Pool, url: str, readers: asyncpg.Pool | None = None) -> None:
+        self.pool = pool  # transactions, claims, migrations
         self.url = url
         self.memo = {}
-        self._reader = PgConn(pool)
+        # Reads outside a transaction: connections that cannot write (as SQLite's reader), autocommit,
+        # so each read sees the latest commit and never a transaction still open.
+        self.readers = readers if readers is not None else pool
+        self._reader = PgConn(self.readers)
         # The open transaction of each task: its connection, so reads inside it join it.
         self._open: dict[asyncio.Task[Any] | None, PgConn] = {}
 
     @classmethod
     async def open(cls, url: str, *, pool_max: int = POOL_MAX) -> PgDatabase:  # type: ignore[override]
         """Connect to DATABASE_URL; `DatabaseUrlError` (one line) when it can't be used."""
+        pool: asyncpg.Pool | None = None
         try:
             pool = await asyncpg.create_pool(
                 url, min_size=1, max_size=pool_max, init=_init_connection, timeout=10, command_timeout=60
             )
+            readers = await asyncpg.create_pool(
+                url,
+                min_size=1,
+                max_size=pool_max,
+                init=_init_connection,
+                timeout=10,
+                command_timeout=60,
+                server_settings={"default_transaction_read_only": "on"},
+            )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError, TimeoutError) as exc:
+            if pool is not None:
+                await pool.close()
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise DatabaseUrlError(f"cannot connect to PostgreSQL at {masked(url)}: {reason}") from None
-        return cls(pool, url)
+        return cls(pool, url, readers)
 
     async def close(self) -> None:
-        await self.pool.close()
+        try:
+            if self.readers is not self.pool:
+                await self.readers.close()
+        finally:
+            await self.pool.close()
 
     def committed(self) -> Conn:
         return cast(Conn, self._reader)
@@ -352,7 +371,7 @@ class PgDatabase(Database):
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Conn]:
-        async with self.pool.acquire() as raw, raw.transaction(isolation="repeatable_read", readonly=True):
+        async with self.readers.acquire() as raw, raw.transaction(isolation="repeatable_read", readonly=True):
             yield cast(Conn, _Describing(raw))
 
     async def write(self, work: Callable[[SyncConn], T], guild_id: int | None = None) -> T:
@@ -363,7 +382,7 @@ class PgDatabase(Database):
         loop = asyncio.get_running_loop()
         if self.in_transaction():
             return await asyncio.to_thread(fn, _SyncBridge(self._open[_task()], loop), *args)
-        async with self.pool.acquire() as raw:
+        async with self.readers.acquire() as raw:
             return await asyncio.to_thread(fn, _SyncBridge(PgConn(raw), loop), *args)
 
     async def migrate(self, directory: Traversable = MIGRATIONS_DIR) -> list[str]:

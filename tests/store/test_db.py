@@ -1,24 +1,31 @@
-"""Database.write / run: a transaction in one trip to the connection's thread, on a real file."""
+"""The Database contract (transactions, write / run, reads, snapshots, after-commit), on a real SQLite
+file and on PostgreSQL: the promises the stores and services rely on, whichever engine."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
-from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.errors import UserError
-from bot.store.db import Database, fetchall, fetchone
+from bot.store.db import Database, SyncConn, fetchall, fetchone
+from tests.engines import TestEngine
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "fitbet.db")
-    await database.conn.execute("CREATE TABLE t (n INTEGER NOT NULL)")
+async def db(engine: TestEngine) -> AsyncIterator[Database]:
+    database = await engine.open(migrated=False)
+    async with database.transaction() as conn:
+        await conn.execute("CREATE TABLE t (n INTEGER NOT NULL)")
     yield database
     await database.close()
+
+
+# What a write on a reading connection raises, on either engine.
+READ_ONLY = (sqlite3.OperationalError, asyncpg.ReadOnlySQLTransactionError)
 
 
 async def _count(db: Database) -> int:
@@ -27,16 +34,16 @@ async def _count(db: Database) -> int:
     return int(row[0])
 
 
-def _insert(conn: sqlite3.Connection, *values: int) -> int:
+def _insert(conn: SyncConn, *values: int) -> int:
     for n in values:
         conn.execute("INSERT INTO t (n) VALUES (?)", (n,))
     return conn.execute("SELECT COUNT(*) FROM t").fetchone()[0]
 
 
-async def test_write_commits_what_its_work_did_and_returns_its_result(db: Database) -> None:
+async def test_write_commits_what_its_work_did_and_returns_its_result(db: Database, engine: TestEngine) -> None:
     assert await db.write(lambda conn: _insert(conn, 1, 2)) == 2
-    # Committed: a second connection to the file sees it.
-    other = await Database.open(db.path)
+    # Committed: a second connection to the database sees it.
+    other = await engine.open(migrated=False)
     try:
         assert [r[0] for r in await fetchall(other, "SELECT n FROM t ORDER BY n")] == [1, 2]
     finally:
@@ -44,14 +51,15 @@ async def test_write_commits_what_its_work_did_and_returns_its_result(db: Databa
 
 
 async def test_write_rolls_back_everything_when_its_work_raises(db: Database) -> None:
-    def refuse(conn: sqlite3.Connection) -> None:
+    def refuse(conn: SyncConn) -> None:
         _insert(conn, 7)
         raise UserError("no")
 
     with pytest.raises(UserError):
         await db.write(refuse)
     assert await _count(db) == 0
-    assert not db.conn.in_transaction
+    assert not db.in_transaction()
+    assert await db.write(lambda conn: _insert(conn, 8)) == 1  # nothing left open: the next write goes through
 
 
 async def test_run_inside_a_transaction_joins_it(db: Database) -> None:
@@ -66,7 +74,7 @@ async def test_run_inside_a_transaction_joins_it(db: Database) -> None:
 
 
 async def test_concurrent_writes_take_turns(db: Database) -> None:
-    def add_one(conn: sqlite3.Connection) -> None:
+    def add_one(conn: SyncConn) -> None:
         (n,) = conn.execute("SELECT COUNT(*) FROM t").fetchone()
         conn.execute("INSERT INTO t (n) VALUES (?)", (n,))
 
@@ -113,8 +121,10 @@ async def test_a_transaction_reads_its_own_writes_and_others_see_them_once_commi
 
 
 async def test_reads_outside_a_transaction_cannot_write(db: Database) -> None:
-    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+    with pytest.raises(READ_ONLY):
         await db.fetchall("INSERT INTO t (n) VALUES (1) RETURNING n")
+    with pytest.raises(READ_ONLY):
+        await db.run(lambda conn: conn.execute("INSERT INTO t (n) VALUES (1)"))
     assert await _count(db) == 0
 
 

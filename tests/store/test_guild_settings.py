@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from pathlib import Path
 
 import aiosqlite
 import pytest
 
 from bot.store import guilds
-from bot.store.db import Database
+from tests.engines import TestEngine
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 GUILD, OTHER = 111, 222
 
 
-async def test_a_change_is_read_back_at_once_and_other_servers_keep_theirs(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "fitbet.db")
+async def test_a_change_is_read_back_at_once_and_other_servers_keep_theirs(engine: TestEngine) -> None:
+    db = await engine.open()
     try:
-        await db.migrate()
         assert (await guilds.get(db, GUILD, "UTC")).timezone == "UTC"
         assert (await guilds.get(db, OTHER, "UTC")).timezone == "UTC"
         await guilds.update(db, GUILD, NOW, timezone="Europe/Berlin")
@@ -31,7 +29,7 @@ async def test_a_change_is_read_back_at_once_and_other_servers_keep_theirs(tmp_p
         await reading
         assert (await guilds.get(db, GUILD, "UTC")).timezone == "Asia/Tokyo"
         # What is kept is what the database says (a second connection reads the same).
-        other = await Database.open(db.path)
+        other = await engine.open()  # the same database, as another process would
         try:
             assert await guilds.get(other, GUILD, "UTC") == await guilds.get(db, GUILD, "UTC")
         finally:
@@ -40,10 +38,9 @@ async def test_a_change_is_read_back_at_once_and_other_servers_keep_theirs(tmp_p
         await db.close()
 
 
-async def test_a_setting_written_by_a_transaction_that_rolls_back_is_never_read_nor_kept(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "fitbet.db")
+async def test_a_setting_written_by_a_transaction_that_rolls_back_is_never_read_nor_kept(engine: TestEngine) -> None:
+    db = await engine.open()
     try:
-        await db.migrate()
         written, release = asyncio.Event(), asyncio.Event()
 
         async def change_then_fail() -> None:
@@ -69,10 +66,9 @@ async def test_a_setting_written_by_a_transaction_that_rolls_back_is_never_read_
         await db.close()
 
 
-async def test_an_update_whose_audit_line_fails_changes_nothing_and_keeps_nothing(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "fitbet.db")
+async def test_an_update_whose_audit_line_fails_changes_nothing_and_keeps_nothing(engine: TestEngine) -> None:
+    db = await engine.open()
     try:
-        await db.migrate()
         assert (await guilds.get(db, GUILD, "UTC")).timezone == "UTC"
         written, release = asyncio.Event(), asyncio.Event()
         read_inside: list[str] = []
@@ -99,3 +95,17 @@ async def test_an_update_whose_audit_line_fails_changes_nothing_and_keeps_nothin
         assert await db.fetchone("SELECT 1 FROM guild_settings WHERE guild_id = ?", (GUILD,)) is None
     finally:
         await db.close()
+
+
+@pytest.mark.postgres
+async def test_on_a_shared_database_a_change_another_process_made_is_read_at_once(engine: TestEngine) -> None:
+    if not engine.postgres:
+        pytest.skip("SQLite has one process: nobody else changes its settings")
+    here, there = await engine.open(), await engine.open()  # two processes on one PostgreSQL
+    try:
+        assert (await guilds.get(here, GUILD, "UTC")).timezone == "UTC"
+        await guilds.update(there, GUILD, NOW, timezone="Europe/Berlin")
+        assert (await guilds.get(here, GUILD, "UTC")).timezone == "Europe/Berlin"  # nothing stale kept
+    finally:
+        await here.close()
+        await there.close()
