@@ -20,7 +20,7 @@ from benchmarks.runner import measure
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
 FINDINGS = Path(__file__).with_name("findings.md")
-NAMES = {1: "latency", 2: "throughput", 3: "scale", 4: "startup", 5: "deadlines", 6: "first_result"}
+NAMES = {1: "latency", 2: "throughput", 3: "scale", 4: "startup", 5: "deadlines", 6: "first_result", 7: "engines"}
 
 
 def _run(only: set[int], workdir: Path, quick: bool, profile: Path | None = None) -> list[Section]:
@@ -33,6 +33,7 @@ def _run(only: set[int], workdir: Path, quick: bool, profile: Path | None = None
         ("startup", only & {4}),
         ("deadlines", only & {5}),
         ("first_result", only & {6}),
+        ("engines", only & {7}),
     ]
     sections: list[Section] = []
     context = multiprocessing.get_context("spawn")
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="data scale at 1/10, fewer samples (a few minutes)")
-    parser.add_argument("--only", default="1,2,3,4,5,6", help="which measurements, e.g. 3 or 1,2 (default: all)")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7", help="which measurements, e.g. 3 or 1,2 (default: all)")
     parser.add_argument("--output", type=Path, default=DOC, help="Markdown report (default: docs/benchmarks.md)")
     parser.add_argument("--no-write", action="store_true", help="print only, leave the report alone")
     parser.add_argument(
