@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
 import re
 import time
@@ -142,7 +143,7 @@ async def _seed_active(db: Database, servers: list[Guild], workdir: Path) -> Non
         channel = guild.channels["general"].id
         view = await challenge_service.create(
             svc, guild_id=guild.id, channel_id=channel, creator_id=members[0].id,
-            activity="pushups", target="100000", unit="reps", duration="7d",
+            activity="pushups", target="100000", unit="reps", duration="7d", clock_starts_at_first_log=False,
         )  # fmt: skip
         for m in members[1:]:
             await challenge_service.join(svc, guild.id, view.row.no, m.id)
@@ -239,7 +240,7 @@ async def _seed_due(db: Database, servers: list[Guild], n: int, workdir: Path) -
         creator = members[(i // len(servers)) % len(members)].id
         view = await challenge_service.create(
             svc, guild_id=guild.id, channel_id=guild.channels["general"].id, creator_id=creator,
-            activity="pushups", target="50", unit="reps", duration="1h",
+            activity="pushups", target="50", unit="reps", duration="1h", clock_starts_at_first_log=False,
         )  # fmt: skip
         await challenge_service.log(svc, guild.id, view.row.no, creator, "60")
         made[(guild.id, view.row.no)] = 0
@@ -325,6 +326,40 @@ async def _run(workdir: Path, quick: bool) -> tuple[list[Case], str]:
     return cases, f"{bin_dir.parent.name}"
 
 
+def _explain(cases: list[Case], n: int) -> list[str]:
+    """What the figures say, with the ratios of this run."""
+    by = {c.label: c for c in cases}
+    lite, pg1 = by["SQLite × 1"], by["PostgreSQL × 1"]
+    pg_more = [c for c in cases if c.engine == "postgres" and c.processes > 1]
+    cores = os.cpu_count() or 0
+    notes = [
+        f"This machine has {cores} cores, shared by the bot processes, PostgreSQL's server processes and the "
+        "benchmark process itself (the emulator, which is also the load generator). More processes than cores "
+        "cannot add throughput here: what the 2- and 4-process rows show is that sharding stays correct "
+        "(every log stored once, every result posted once, each by the process owning its server) and what "
+        "the shared database costs, not how it scales on a bigger machine.",
+        f"PostgreSQL × 1 accepts {pg1.throughput['rate'] / lite.throughput['rate']:.0%} of SQLite's logs per "
+        "second: a log's transaction is a few statements, each a round trip over a socket to another process "
+        "that needs CPU of its own on the same 2 cores, where SQLite works inside the bot's process (aiosqlite's "
+        "thread) on a file in the page cache.",
+    ]
+    if pg_more:
+        ratios = ", ".join(f"× {c.processes}: {c.throughput['rate'] / pg1.throughput['rate']:.2f}" for c in pg_more)
+        notes.append(
+            f"More PostgreSQL processes, logs per second relative to one ({ratios}): each process runs its own "
+            "event loop, gateway connection and connection pool, and they compete for the same cores, so the "
+            "rate does not rise and acknowledgment latency grows; the logs are split by server between them."
+        )
+        times = ", ".join(f"× {c.processes}: {secs(c.results['done_s'])}" for c in [pg1, *pg_more])
+        notes.append(
+            f"{n} results due at once: each process finishes and posts only its own servers' challenges, so the "
+            f"work is split N ways ({times}; SQLite × 1: {secs(lite.results['done_s'])}). The time counts from "
+            "spawning the processes, start-up included ('of which start-up': until every shard is connected, "
+            "longer with more processes starting at once on 2 cores)."
+        )
+    return notes
+
+
 def run(workdir: Path, *, quick: bool) -> Section:
     t_start = time.perf_counter()
     seconds = 5.0 if quick else 20.0
@@ -358,7 +393,7 @@ def run(workdir: Path, *, quick: bool) -> Section:
             "accepted, not stored / stored twice",
             f"{n} results posted after",
             "of which start-up",
-            "posted / twice",
+            "posted / posted twice",
         ]
     )
     for c in cases:
@@ -389,6 +424,7 @@ def run(workdir: Path, *, quick: bool) -> Section:
         "yes" if ok else "no",
         ok,
     )
+    sec.notes += _explain(cases, n)
     for c in cases:
         bad = c.throughput["violations"] + c.results["violations"]
         codes = c.throughput["exit_codes"] + c.results["exit_codes"]
