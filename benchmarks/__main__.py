@@ -95,11 +95,11 @@ def _markdown(
     return "\n".join(out)
 
 
-def merge(doc: str, sections: list[Section]) -> str:
+def merge(doc: str, sections: list[Section], stamp: str = "") -> str:
     """The report `doc` with these sections put in place of their old text (or before the hand-written
     findings, or at the end) and their summary rows replaced; everything else is kept as it was."""
     for s in sections:
-        block = s.markdown()
+        block = s.markdown() + (f"_{stamp}_\n" if stamp else "")
         start = doc.find(f"## {s.title.split('.', 1)[0]}. ")
         if start >= 0:
             end = doc.find("\n## ", start + 1)
@@ -159,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         loads = (load_start, load_average())
         if args.merge and args.output.exists():
-            text = merge(args.output.read_text(encoding="utf-8"), sections)
+            command = "python -m benchmarks " + " ".join(args_list)
+            stamp = f"Measured on its own by `{command}`, {started:%Y-%m-%d %H:%M} UTC, and merged into this report."
+            text = merge(args.output.read_text(encoding="utf-8"), sections, stamp)
         else:
             text = _markdown(sections, args.quick, started, seconds, args_list, loads)
         args.output.write_text(text, encoding="utf-8")
