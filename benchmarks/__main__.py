@@ -99,7 +99,7 @@ def merge(doc: str, sections: list[Section], stamp: str = "") -> str:
     """The report `doc` with these sections put in place of their old text (or before the hand-written
     findings, or at the end) and their summary rows replaced; everything else is kept as it was."""
     for s in sections:
-        block = s.markdown() + (f"_{stamp}_\n" if stamp else "")
+        block = s.markdown() + (f"\n_{stamp}_\n" if stamp else "")
         start = doc.find(f"## {s.title.split('.', 1)[0]}. ")
         if start >= 0:
             end = doc.find("\n## ", start + 1)

@@ -348,8 +348,10 @@ def _explain(cases: list[Case], n: int) -> list[str]:
         ratios = ", ".join(f"× {c.processes}: {c.throughput['rate'] / pg1.throughput['rate']:.2f}" for c in pg_more)
         notes.append(
             f"More PostgreSQL processes, logs per second relative to one ({ratios}): each process runs its own "
-            "event loop, gateway connection and connection pool, and they compete for the same cores"
-            + (", so the rate does not rise" if best < 1.1 else f", yet the rate rises to {best:.2f}×")
+            "event loop, gateway connection and connection pool; one process's event loop uses one core at most, "
+            "so a second process can use the other core, while more processes than cores only compete with each "
+            "other, the database server and the emulator"
+            + (" (here the rate did not rise)" if best < 1.1 else f" (here the best rate was {best:.2f}× one's)")
             + "; the logs are split by server between them."
         )
         times = ", ".join(f"× {c.processes}: {secs(c.results['done_s'])}" for c in [pg1, *pg_more])
