@@ -20,7 +20,7 @@ from benchmarks.runner import measure
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
 FINDINGS = Path(__file__).with_name("findings.md")
-NAMES = {1: "latency", 2: "throughput", 3: "scale", 4: "startup", 5: "deadlines", 6: "first_result"}
+NAMES = {1: "latency", 2: "throughput", 3: "scale", 4: "startup", 5: "deadlines", 6: "first_result", 7: "engines"}
 
 
 def _run(only: set[int], workdir: Path, quick: bool, profile: Path | None = None) -> list[Section]:
@@ -33,6 +33,7 @@ def _run(only: set[int], workdir: Path, quick: bool, profile: Path | None = None
         ("startup", only & {4}),
         ("deadlines", only & {5}),
         ("first_result", only & {6}),
+        ("engines", only & {7}),
     ]
     sections: list[Section] = []
     context = multiprocessing.get_context("spawn")
@@ -94,13 +95,50 @@ def _markdown(
     return "\n".join(out)
 
 
+def merge(doc: str, sections: list[Section], stamp: str = "") -> str:
+    """The report `doc` with these sections put in place of their old text (or before the hand-written
+    findings, or at the end) and their summary rows replaced; everything else is kept as it was."""
+    for s in sections:
+        block = s.markdown() + (f"\n_{stamp}_\n" if stamp else "")
+        start = doc.find(f"## {s.title.split('.', 1)[0]}. ")
+        if start >= 0:
+            end = doc.find("\n## ", start + 1)
+            doc = doc[:start] + block + (doc[end + 1 :] if end >= 0 else "")
+        else:
+            at = doc.find("## Profiling and fixes")
+            doc = doc[:at] + block + "\n" + doc[at:] if at >= 0 else doc.rstrip("\n") + "\n\n" + block
+        number = s.title.split(".", 1)[0]
+        rows = Table(["#", "", "", ""])
+        for what, measured, met in s.targets:
+            rows.add(number, what, measured, met)
+        new_rows = rows.markdown().splitlines()[2:]
+        lines = doc.split("\n")
+        try:
+            head = lines.index("## Summary")
+        except ValueError:
+            continue
+        table = [i for i in range(head, len(lines)) if lines[i].startswith("|")]
+        first, last = table[0], table[0]
+        while last + 1 < len(lines) and lines[last + 1].startswith("|"):
+            last += 1
+        kept = [row for row in lines[first + 2 : last + 1] if not row.startswith(f"| {number} |")]
+        lines[first + 2 : last + 1] = kept + new_rows
+        doc = "\n".join(lines)
+    return doc
+
+
 def main(argv: list[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="data scale at 1/10, fewer samples (a few minutes)")
-    parser.add_argument("--only", default="1,2,3,4,5,6", help="which measurements, e.g. 3 or 1,2 (default: all)")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7", help="which measurements, e.g. 3 or 1,2 (default: all)")
     parser.add_argument("--output", type=Path, default=DOC, help="Markdown report (default: docs/benchmarks.md)")
     parser.add_argument("--no-write", action="store_true", help="print only, leave the report alone")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="replace (or add) only the measured sections and their summary rows in the existing report",
+    )
     parser.add_argument(
         "--profile", type=Path, help="cProfile the bot process of measurements 1-2 into this .pstats file"
     )
@@ -120,7 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     print(summary.text())
     if not args.no_write:
         loads = (load_start, load_average())
-        text = _markdown(sections, args.quick, started, seconds, args_list, loads)
+        if args.merge and args.output.exists():
+            command = "python -m benchmarks " + " ".join(args_list)
+            stamp = f"Measured on its own by `{command}`, {started:%Y-%m-%d %H:%M} UTC, and merged into this report."
+            text = merge(args.output.read_text(encoding="utf-8"), sections, stamp)
+        else:
+            text = _markdown(sections, args.quick, started, seconds, args_list, loads)
         args.output.write_text(text, encoding="utf-8")
         print(f"\nwritten: {args.output}")
     return 0

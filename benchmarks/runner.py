@@ -27,6 +27,10 @@ def measure(group: str, workdir: Path, quick: bool, profile: Path | None) -> lis
         from benchmarks import first_result
 
         return [first_result.run(workdir, quick=quick)]
+    if group == "engines":
+        from benchmarks import engines
+
+        return [engines.run(workdir, quick=quick)]
     from benchmarks import deadlines
 
     return [deadlines.run(workdir, quick=quick)]
