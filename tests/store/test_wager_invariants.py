@@ -8,6 +8,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +21,8 @@ from bot.services.bets import OpponentInfo
 from bot.services.context import Services
 from bot.services.wiring import wire
 from bot.settings import load_settings
-from bot.store.db import Database
+from tests.engines import TestEngine
+from tests.pg import PgServer
 from tests.store.conftest import CHANNEL, GUILD, T0
 
 SAM, ANA, BEN, MOD = 1001, 1002, 1003, 1009
@@ -42,11 +44,21 @@ actions = st.lists(
 )
 
 
-async def play(steps: list[tuple[object, ...]], folder: Path) -> list[tuple[int, str, int | None, set[int]]]:
-    db = await Database.open(folder / "fitbet.db")
-    await db.migrate()
+async def play(
+    steps: list[tuple[object, ...]], folder: Path, pg: PgServer | None = None
+) -> list[tuple[int, str, int | None, set[int]]]:
+    """Play `steps` on a fresh database: a SQLite file in `folder`, or (with `pg`) a PostgreSQL one."""
+    engine = TestEngine("postgres" if pg is not None else "sqlite", folder, pg)
+    try:
+        return await _play(steps, engine)
+    finally:
+        await engine.close()
+
+
+async def _play(steps: list[tuple[object, ...]], engine: TestEngine) -> list[tuple[int, str, int | None, set[int]]]:
+    db = await engine.open()
     clock = ManualClock(T0)
-    config = load_settings(require_token=False, database_path=folder / "fitbet.db", _env_file=None)
+    config = load_settings(require_token=False, _env_file=None, **await engine.settings())
     svc = Services(db=db, clock=clock, settings=config, timers=Timers(db, clock))
     wire(svc)
     try:
@@ -108,6 +120,23 @@ async def play(steps: list[tuple[object, ...]], folder: Path) -> list[tuple[int,
 def test_every_locked_bet_ends_settled_or_voided_by_an_admin_outside_it(steps: list[tuple[object, ...]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         bets = asyncio.run(play(steps, Path(folder)))
+    check(bets, steps)
+
+
+@pytest.mark.postgres
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(steps=actions)
+def test_every_locked_bet_ends_settled_or_voided_by_an_admin_outside_it_on_postgresql(
+    steps: list[tuple[object, ...]], pg_server: PgServer
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        bets = asyncio.run(play(steps, Path(folder), pg_server))
+    check(bets, steps)
+
+
+def check(bets: list[tuple[int, str, int | None, set[int]]], steps: list[tuple[object, ...]]) -> None:
     for bet_id, status, voided_by, members in bets:
         assert status in ("settled", "voided", "expired"), (bet_id, status, steps)
         if status == "expired":  # its lock moment came with nobody on the other side: nothing was at stake
