@@ -14,25 +14,23 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.clock import ManualClock
 from bot.faults import EXIT_CODE
 from tests.e2e.harness import BotHandle, BotProcess, bot_process_env, spawn_bot_process, start_bot_process
+from tests.e2e.test_shards import SHARDS, emulator
 from tests.emulator import DiscordEmulator, Guild
 from tests.engines import TestEngine
+from tests.pg import PgServer
 
 pytestmark = [pytest.mark.subprocess]
 
-SHARDS = 2
+__all__ = ["emulator"]  # the two-shard Discord of tests/e2e/test_shards.py
+
 CHALLENGES = ("alice", "bob", "carol")  # each creates one challenge in every server
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[DiscordEmulator]:
-    async with DiscordEmulator(shards=SHARDS) as emu:
-        yield emu
 
 
 @pytest.fixture
@@ -42,8 +40,9 @@ def servers(emulator: DiscordEmulator) -> list[Guild]:
 
 
 @pytest.fixture
-async def shared(tmp_path: object, pg_server: object) -> AsyncIterator[TestEngine]:
-    engine = TestEngine("postgres", tmp_path, pg_server)  # type: ignore[arg-type]
+async def shared(tmp_path: Path, pg_server: PgServer) -> AsyncIterator[TestEngine]:
+    """The PostgreSQL database every process of the test shares."""
+    engine = TestEngine("postgres", tmp_path, pg_server)
     try:
         yield engine
     finally:
