@@ -85,10 +85,10 @@ _TOKENS = re.compile(
     """,
     re.VERBOSE,
 )
+_QUOTED = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*")""")
 _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     # SQLite's LIKE ignores ASCII case; ILIKE is PostgreSQL's (and ignores case beyond ASCII too).
     (re.compile(r"\bLIKE\b"), "ILIKE"),
-    (re.compile(r"\bNOT ILIKE\b"), "NOT ILIKE"),
     (re.compile(r"\bGROUP_CONCAT\(([^()]*)\)", re.IGNORECASE), r"string_agg((\1)::text, ',')"),
     (re.compile(r"\bAS INTEGER\)", re.IGNORECASE), "AS BIGINT)"),
     # SQLite's `IS` / `IS NOT` compare any two values, NULL included; PostgreSQL's only NULL and booleans.
@@ -107,9 +107,13 @@ class Translated:
 
 @functools.lru_cache(maxsize=2048)
 def translate(sql: str) -> Translated:
-    """One statement in PostgreSQL's spelling: "$n" parameters and the rewrites above."""
-    for pattern, replacement in _REWRITES:
-        sql = pattern.sub(replacement, sql)
+    """One statement in PostgreSQL's spelling: "$n" parameters and the rewrites above (never inside
+    a string literal or a quoted name)."""
+    parts = _QUOTED.split(sql)  # even: SQL text, odd: a literal or a quoted name, kept as it is
+    for i in range(0, len(parts), 2):
+        for pattern, replacement in _REWRITES:
+            parts[i] = pattern.sub(replacement, parts[i])
+    sql = "".join(parts)
     positional = 0
     names: list[str] = []
 

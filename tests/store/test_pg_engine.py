@@ -62,6 +62,11 @@ async def test_a_claim_is_held_by_one_process_and_freed_when_it_ends(pg_server: 
         ("SELECT GROUP_CONCAT(o.user_id) FROM o", "SELECT string_agg((o.user_id)::text, ',') FROM o"),
         ("SELECT 1 WHERE name LIKE ? ESCAPE '\\'", "SELECT 1 WHERE name ILIKE $1 ESCAPE '\\'"),
         ("SELECT CAST(:u AS INTEGER) IS NULL", "SELECT CAST($1 AS BIGINT) IS NULL"),
+        # Literals and quoted names are never rewritten: only the SQL around them.
+        (
+            "SELECT 'it is like ?' AS \"is like\" WHERE a IS ?",
+            "SELECT 'it is like ?' AS \"is like\" WHERE a IS NOT DISTINCT FROM $1",
+        ),
     ],
 )
 def test_the_stores_sql_reads_the_same_on_postgresql(sqlite: str, postgres: str) -> None:
