@@ -311,6 +311,10 @@ class PgDatabase(Database):
         # so each read sees the latest commit and never a transaction still open.
         self.readers = readers if readers is not None else pool
         self._reader = PgConn(self.readers)
+        # Claims (`claim`): one connection of their own, and what this process holds on it.
+        self._claims_conn: asyncpg.Connection | None = None
+        self._claims_lock = asyncio.Lock()
+        self._held: set[tuple[int, int]] = set()
         # The open transaction of each task: its connection, so reads inside it join it.
         self._open: dict[asyncio.Task[Any] | None, PgConn] = {}
 
@@ -340,6 +344,8 @@ class PgDatabase(Database):
 
     async def close(self) -> None:
         try:
+            if self._claims_conn is not None:
+                await self._claims_conn.close(timeout=5)
             if self.readers is not self.pool:
                 await self.readers.close()
         finally:
@@ -429,16 +435,47 @@ class PgDatabase(Database):
 
     @asynccontextmanager
     async def claim(self, space: Claim, key: int) -> AsyncIterator[bool]:
-        """A session advisory lock on (space, key) held on a connection of its own for the block: it
-        is released when the block ends, or by PostgreSQL when the process dies and its connection
-        drops. (Two int keys: a space apart from the one-key locks of write transactions.)"""
-        async with self.pool.acquire() as raw:
-            held = bool(await raw.fetchval("SELECT pg_try_advisory_lock($1, $2)", int(space), _int4(key)))
+        """A session advisory lock on (space, key), taken on this process's claims connection: released
+        when the block ends, or by PostgreSQL when the process dies and the connection drops. (Two int
+        keys: a space apart from the one-key locks of write transactions.)
+
+        All claims share that one connection, so claiming never takes a pool connection: work holding a
+        claim (an announcement waiting for its channel's rate limit, say) can never starve its own
+        transactions of connections, however many run at once. A session may take its own lock twice,
+        so the process also remembers what it holds: a second claim from this process is refused too."""
+        wanted = (int(space), _int4(key))
+        if wanted in self._held:
+            yield False
+            return
+        async with self._claims_lock:
+            conn = await self._claims()
+            held = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", *wanted))
+        if held:
+            self._held.add(wanted)
+        try:
+            yield held
+        finally:
+            if held:
+                self._held.discard(wanted)
+                await self._unlock(wanted)
+
+    async def _claims(self) -> asyncpg.Connection:
+        """The claims connection (call with `_claims_lock` held), opened again if it was lost."""
+        if self._claims_conn is None or self._claims_conn.is_closed():
+            self._claims_conn = await asyncpg.connect(self.url, timeout=10)
+        return self._claims_conn
+
+    async def _unlock(self, wanted: tuple[int, int]) -> None:
+        async with self._claims_lock:
+            conn = self._claims_conn
+            if conn is None or conn.is_closed():
+                return  # the connection went, and its locks with it
             try:
-                yield held
-            finally:
-                if held:
-                    await raw.execute("SELECT pg_advisory_unlock($1, $2)", int(space), _int4(key))
+                await conn.execute("SELECT pg_advisory_unlock($1, $2)", *wanted)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                log.warning("could not release claim %s; closing the claims connection frees it", wanted)
+                await conn.close(timeout=5)
+                self._claims_conn = None
 
 
 class _Describing(PgConn):

@@ -75,3 +75,28 @@ def test_the_stores_sql_reads_the_same_on_postgresql(sqlite: str, postgres: str)
 
 def test_a_password_never_shows() -> None:
     assert masked("postgresql://fitbet:s3cret@db:5432/fitbet") == "postgresql://fitbet:***@db:5432/fitbet"
+
+
+async def test_many_claims_at_once_never_starve_their_own_transactions(pg_server: PgServer) -> None:
+    """Twenty announcements claimed at once, each then writing in a transaction, on a pool of two."""
+    name = f"s_{uuid.uuid4().hex[:12]}"
+    await pg_server.create_database(name)
+    db = await PgDatabase.open(pg_server.dsn(name), pool_max=2)
+    try:
+        async with db.transaction() as conn:
+            await conn.execute("CREATE TABLE posted (id INTEGER PRIMARY KEY)")
+
+        async def post(key: int) -> bool:
+            async with db.claim(Claim.ANNOUNCEMENT, key) as mine:
+                await asyncio.sleep(0.05)  # waiting for the channel, say
+                if mine:
+                    async with db.transaction() as conn:
+                        await conn.execute("INSERT INTO posted (id) VALUES (?)", (key,))
+                return mine
+
+        assert all(await asyncio.wait_for(asyncio.gather(*(post(k) for k in range(20))), 20))
+        async with db.claim(Claim.ANNOUNCEMENT, 3) as first, db.claim(Claim.ANNOUNCEMENT, 3) as again:
+            assert first and not again  # this process's own second claim is refused too
+    finally:
+        await db.close()
+        await pg_server.drop_database(name)
