@@ -20,6 +20,7 @@ import pytest
 
 from bot.store.db import Database
 from tests.e2e.harness import REPO_ROOT, spawn_bot_process
+from tests.pg import PgServer
 
 pytestmark = pytest.mark.subprocess
 
@@ -65,6 +66,30 @@ async def fitbet_database(path: Path) -> None:
         await db.migrate()
     finally:
         await db.close()
+
+
+# ---- DATABASE_URL that can't be used ---------------------------------------------------------
+
+
+async def test_a_database_url_that_is_not_postgresql_is_a_setting_error_in_one_line(tmp_path: Path) -> None:
+    line = await one_line_failure(tmp_path, {"DATABASE_URL": "mysql://fitbet:pw@localhost/fitbet"}, 2)
+    assert "DATABASE_URL" in line and "postgresql://" in line
+    assert "pw" not in line.replace("postgresql", "")  # the given URL (and its password) is not repeated
+
+
+async def test_a_postgresql_nobody_answers_at_is_one_line_with_the_password_masked(tmp_path: Path) -> None:
+    url = f"postgresql://fitbet:hunter2@127.0.0.1:{closed_port()}/fitbet"
+    line = await one_line_failure(tmp_path, {"DATABASE_URL": url}, 1)
+    assert "DATABASE_URL: cannot connect to PostgreSQL at postgresql://fitbet:***@127.0.0.1:" in line, line
+    assert "hunter2" not in line
+
+
+async def test_a_postgresql_database_that_does_not_exist_is_named_in_one_line(
+    tmp_path: Path, pg_server: PgServer
+) -> None:
+    url = pg_server.dsn(f"missing_{uuid.uuid4().hex[:8]}")
+    line = await one_line_failure(tmp_path, {"DATABASE_URL": url}, 1)
+    assert "DATABASE_URL: cannot connect to PostgreSQL" in line and "does not exist" in line, line
 
 
 # ---- DATABASE_PATH that can't be used --------------------------------------------------------
