@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.clock import ManualClock
 from bot.faults import EXIT_CODE
-from bot.store.db import Database
 from tests.e2e.challenge_support import create
 from tests.e2e.harness import BotHandle, start_bot_process
 from tests.emulator import DiscordEmulator, EmulatorError, Guild
+from tests.engines import TestEngine
 
 pytestmark = pytest.mark.subprocess
 
@@ -35,8 +34,8 @@ ACTIONS: dict[str, tuple[Mapping[str, Any], str]] = {
 }
 
 
-async def _state(database: Path) -> tuple[dict[str, bool], list[str]]:
-    db = await Database.open(database)
+async def _state(engine: TestEngine) -> tuple[dict[str, bool], list[str]]:
+    db = await engine.open(migrated=False)  # the bot's database, opened again
     try:
         done = {}
         for command, (_, sql) in ACTIONS.items():
@@ -59,24 +58,29 @@ def _options(guild: Guild, command: str) -> dict[str, Any]:
     "crashed", [["admin void"], pytest.param(list(ACTIONS), marks=pytest.mark.slow)], ids=["void", "three"]
 )
 async def test_a_crash_between_an_admin_change_and_its_audit_line_leaves_neither(
-    emulator: DiscordEmulator, guild: Guild, tmp_path: Path, crashed: list[str]
+    emulator: DiscordEmulator, guild: Guild, engine: TestEngine, crashed: list[str]
 ) -> None:
-    database = tmp_path / "fitbet.db"
+    tmp_path, database, on_engine = engine.tmp_path, engine.path(), await engine.env()
     alice, bob, admin = guild.members["alice"], guild.members["bob"], guild.admin
     assert admin is not None
-    async with BotHandle(emulator, database, clock=ManualClock(datetime.now(UTC)), guilds=[guild]):
+    clock = ManualClock(datetime.now(UTC))
+    async with BotHandle(emulator, database, clock=clock, guilds=[guild], **await engine.url_setting()):
         for activity in ("pushups", "squats"):
             await create(emulator, alice, activity=activity, start="in 1h")
         bet = await emulator.invoke(
             alice, "bet create", challenge=1, side="for", stake="burpees", amount="50", unit="reps", opponent=bob
         )
         assert not bet.ephemeral, bet.text
-    assert await _state(database) == (dict.fromkeys(ACTIONS, False), [])
+    assert await _state(engine) == (dict.fromkeys(ACTIONS, False), [])
 
     emulator.ack_deadline = 1.0  # the dead bot's unanswered interaction is recorded sooner
     for command in crashed:
         crashing = await start_bot_process(
-            emulator, tmp_path, {"TEST_CRASH_AT": "admin:before_audit"}, guilds=[guild], database_path=database
+            emulator,
+            tmp_path,
+            on_engine | {"TEST_CRASH_AT": "admin:before_audit"},
+            guilds=[guild],
+            database_path=database,
         )
         with pytest.raises(EmulatorError):  # the process dies before it can answer
             await emulator.invoke(admin, command, settle=False, timeout=3, **_options(guild, command))
@@ -84,12 +88,12 @@ async def test_a_crash_between_an_admin_change_and_its_audit_line_leaves_neither
         # Discord would show the member "The application did not respond", and nothing changed.
         await emulator.wait_until(lambda: bool(emulator.violations), 10, "the unanswered interaction")
         assert [v.kind for v in emulator.take_violations()] == ["interaction-not-acknowledged"]
-        assert await _state(database) == (dict.fromkeys(ACTIONS, False), []), command
+        assert await _state(engine) == (dict.fromkeys(ACTIONS, False), []), command
 
     emulator.ack_deadline = 3.0
-    proc = await start_bot_process(emulator, tmp_path, guilds=[guild], database_path=database)
+    proc = await start_bot_process(emulator, tmp_path, on_engine, guilds=[guild], database_path=database)
     for command in ACTIONS:
         res = await emulator.invoke(admin, command, **_options(guild, command))
         assert res.ephemeral, res.text
     assert await proc.stop() == 0
-    assert await _state(database) == (dict.fromkeys(ACTIONS, True), [c.split()[1] for c in ACTIONS])
+    assert await _state(engine) == (dict.fromkeys(ACTIONS, True), [c.split()[1] for c in ACTIONS])
