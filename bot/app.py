@@ -112,7 +112,7 @@ class FitbetBot(commands.AutoShardedBot):
         if self._db is None:
             raise RuntimeError("start() opens the database before setup_hook")
         db = self._db
-        timers = Timers(db, self.clock, shards=self.settings.shards)  # runs its own servers' deadlines
+        timers = Timers(db, self.clock, shards=self.shards_owned)  # runs its own servers' deadlines
         timers.after_run(self.post_announcements)
         timers.after_each(self.outbox.kick)
         self._svc = Services(db=db, clock=self.clock, settings=self.settings, timers=timers)

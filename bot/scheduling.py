@@ -80,6 +80,7 @@ class Timers:
         self._running: asyncio.Task[int] | None = None
         self.scheduler = AsyncIOScheduler(timezone=UTC)  # aware datetimes only, never the host's zone
         self._woken = asyncio.Event()  # set by the APScheduler job at the next timer's moment
+        self._elsewhere = 0  # due rows the last run left alone: another process had claimed them
 
     def handle(self, kind: str, handler: TimerHandler) -> None:
         self._handlers[kind] = handler
@@ -175,7 +176,14 @@ class Timers:
                     # failure counts as nothing: its retry time is in the future unless something is wrong.)
                     empty_runs = 0 if ran or not due else empty_runs + 1
                     continue
-                if due:
+                if due and self._elsewhere:
+                    # Another process holds its claim and is running it (bot.store.db `claim`): look
+                    # again later, in case that process dies before it is done.
+                    log.info(
+                        "timers due at %s are being run by another process; next look in %s", until, self.retry_base
+                    )
+                    until = self.clock.now() + self.retry_base
+                elif due:
                     log.error("a timer due at %s is still due after two runs; next look in %s", until, self.retry_base)
                     until = self.clock.now() + self.retry_base
                 empty_runs = 0
@@ -227,11 +235,15 @@ class Timers:
         """Handle every pending timer due by now, oldest first. Returns how many ran (failed ones not counted)."""
         async with self._run_lock:
             ran = 0
+            self._elsewhere = 0
             for row in await timer_store.due(self.db, self.clock.now(), self.shards):
                 # Another process may run the same row (a re-shard, one that hung and came back): the
                 # claim lets one run it at a time, and once claimed the row must still be pending.
                 async with self.db.claim(Claim.TIMER, row.id) as mine:
-                    if not mine or (self.db.shared and not await timer_store.is_pending(self.db, row.id)):
+                    if not mine:
+                        self._elsewhere += 1
+                        continue
+                    if self.db.shared and not await timer_store.is_pending(self.db, row.id):
                         continue
                     if not await self._run_one(row):
                         continue

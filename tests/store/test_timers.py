@@ -11,7 +11,7 @@ import pytest
 from bot.clock import ManualClock, SystemClock
 from bot.scheduling import Timers
 from bot.store import timers as timer_store
-from bot.store.db import Database
+from bot.store.db import Claim, Database
 from bot.store.timers import TimerRow
 from tests.engines import TestEngine
 
@@ -332,3 +332,38 @@ def test_only_the_timer_store_has_sql_for_timer_rows() -> None:
         if path != root / "bot" / "store" / "timers.py" and writes.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+async def test_a_due_row_another_process_is_running_is_left_to_it_then_looked_at_again(
+    db: Database, engine: TestEngine, running: list[Timers], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two processes on one PostgreSQL want the same due row: while the other holds its claim, this
+    one neither runs it nor calls it a stall; once the other is gone without finishing, it runs it."""
+    if not engine.postgres:
+        pytest.skip("SQLite has one process: nobody else claims its timers")
+    clock = ManualClock(T0)
+    timers = Timers(db, clock, retry_base=timedelta(seconds=30))
+    ran: list[int] = []
+
+    async def end(row: TimerRow) -> None:
+        ran.append(row.ref_id)
+
+    timers.handle("end", end)
+    await add(timers, "end", 1, T0)
+    (row,) = await timer_store.pending(db)
+    other = await engine.open()  # the other process
+    caplog.set_level("INFO", logger="bot.scheduling")
+    try:
+        async with other.claim(Claim.TIMER, row.id) as theirs:
+            assert theirs
+            start(running, timers)
+            await idle(timers)
+            assert ran == []  # left to the process that claimed it
+        # That process went away (its claim with it) and never marked the row done.
+        clock.advance(timedelta(seconds=30))
+        await idle(timers)
+        assert ran == [1]
+    finally:
+        await other.close()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [r for r in caplog.records if "being run by another process" in r.getMessage()]
