@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -47,6 +47,9 @@ IMAGE_TIMEOUT = 120.0  # an image not drawn by then is given up: the message sta
 # Names of the outbox's working tasks (the tests wait for tasks with this prefix); the sleeper
 # waiting for the next retry has another name.
 TASK_PREFIX = "fitbet-post"
+# An announcement another process had claimed is looked at again after this (it is posted by then,
+# unless that process died on the way).
+ELSEWHERE_RECHECK = timedelta(seconds=30)
 
 
 class Undeliverable(Exception):
@@ -63,6 +66,7 @@ class Outbox:
         self._sleeper: asyncio.Task[None] | None = None
         self._kicked: asyncio.Task[int] | None = None
         self._wake_at: datetime | None = None
+        self._recheck_at: datetime | None = None  # set when a due announcement was claimed by another process
         self._closing = False
         self._listeners: list[Callable[[AnnouncementRow], None]] = []
 
@@ -160,7 +164,12 @@ class Outbox:
         # claim lets one post it, and once claimed it must still be unposted.
         async with self.bot.svc.db.claim(Claim.ANNOUNCEMENT, row.id) as mine:
             db = self.bot.svc.db
-            if not mine or (db.shared and not await store.still_to_post(db, row.id)):
+            if not mine:
+                # Left to the process posting it; looked at again later, in case that one dies first.
+                self._recheck_at = self.bot.clock.now() + ELSEWHERE_RECHECK
+                _cancel(drawing)
+                return False
+            if db.shared and not await store.still_to_post(db, row.id):
                 _cancel(drawing)
                 return False
             return await self._post_claimed(row, message, drawing)
@@ -278,6 +287,9 @@ class Outbox:
     async def _arm(self) -> None:
         """Make sure something wakes up for the earliest announcement waiting for its next try."""
         when = await store.next_attempt_at(self.bot.svc.db, self.bot.settings.shards)
+        if self._recheck_at is not None:  # something another process was posting: look again then
+            when = self._recheck_at if when is None else min(when, self._recheck_at)
+            self._recheck_at = None
         if when is None or self._closing:
             return
         if self._sleeper is not None and not self._sleeper.done() and self._wake_at is not None:
