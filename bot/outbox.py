@@ -177,7 +177,7 @@ class Outbox:
     async def _post_claimed(self, row: AnnouncementRow, message: Outgoing | None, drawing: Drawing | None) -> bool:
         db, now = self.bot.svc.db, self.bot.clock.now()
         if message is None:
-            await store.mark_posted(db, row.id, None, now)
+            await store.mark_posted(db, row.id, None, now, guild_id=row.guild_id)
             self._handled(row)
             return False
         on_time = message
@@ -189,7 +189,9 @@ class Outbox:
             earlier = await self._find_posted(channel, [message, on_time])
             if earlier is not None:
                 pending = drawing is not None and not earlier.attachments
-                await store.mark_posted(db, row.id, (earlier.channel.id, earlier.id), now, image_pending=pending)
+                await store.mark_posted(
+                    db, row.id, (earlier.channel.id, earlier.id), now, image_pending=pending, guild_id=row.guild_id
+                )
                 if pending and drawing is not None:
                     self._add_image_later(row.id, earlier.channel.id, earlier.id, message, drawing)
                 else:
@@ -198,7 +200,7 @@ class Outbox:
                 return False
         image, drawn = self._drawn(drawing, row)
         try:
-            await store.mark_attempted(db, row.id, now)
+            await store.mark_attempted(db, row.id, now, row.guild_id)
             faults.point("post:before_send")
             sent = await self._send_or_fall_back(channel, message, image, row)
         except Undeliverable as exc:
@@ -211,7 +213,9 @@ class Outbox:
             return False
         faults.point("post:after_send")
         later = drawing is not None and not drawn  # else it went with the message, or there is none
-        await store.mark_posted(db, row.id, (sent.channel.id, sent.id), self.bot.clock.now(), image_pending=later)
+        await store.mark_posted(
+            db, row.id, (sent.channel.id, sent.id), self.bot.clock.now(), image_pending=later, guild_id=row.guild_id
+        )
         faults.point("post:after_mark")
         self._handled(row)
         if later and drawing is not None:

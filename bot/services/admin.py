@@ -100,7 +100,7 @@ async def extend_challenge(
     else:
         new_end = parse_local_datetime(text, settings.zone, now)
     rules = rules_mod.extend_rules(challenge_service.rules_of(row), new_end, now)
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(guild_id) as conn:
         await challenge_store.set_end(conn, row.id, rules.ends_at)
         if rules.latest_start is not None:
             await conn.execute(
@@ -160,7 +160,7 @@ async def fix_log(
         entered = parse_unit(unit) if unit else challenge_unit
         new_amount = base_for(parse_amount(amount, entered), entered, challenge_unit)
         check_log_amount(new_amount, challenge_unit)
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(guild_id) as conn:
         if new_amount is None:
             log_row = await _log_row(conn, log_id)
             await challenge_store.strike_log(conn, log_row, actor_id, "strike", why, now)
@@ -231,7 +231,7 @@ async def export_csv(
             async for columns, raw_rows in audit.export_rows(conn, sql, guild_id):
                 await asyncio.to_thread(packer.add, f"raw_{table}", columns, raw_rows)
     files = await asyncio.to_thread(packer.finish)
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(guild_id) as conn:
         what = f"{files.tables} tables" + (" (with the raw ones)" if raw else "")
         await audit.record(conn, guild_id, actor_id, "export", what, None, svc.now())
     return files

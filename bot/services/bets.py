@@ -362,7 +362,7 @@ async def create_bet(
         subject=subject,
     )
 
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(guild_id) as conn:
         if challenge is not None:
             # Re-check under the write lock: the challenge may have started or closed meanwhile.
             fresh = await challenge_store.get(conn, challenge.id)
@@ -415,7 +415,7 @@ async def attach_message(svc: Services, bet_id: int, channel_id: int, message_id
 async def respond(svc: Services, row: BetRow, actor_id: int, *, accept: bool) -> BetView:
     """Accept or decline a bet (row already checked to be in the actor's server)."""
     now = svc.now()
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(row.guild_id) as conn:
         fresh = await store.get(conn, row.id)
         assert fresh is not None
         opps = await store.opponents(conn, fresh.id)
@@ -507,7 +507,7 @@ async def before_challenge_cancelled(
 
 async def on_decide_timer(svc: Services, timer: TimerRow) -> None:
     now = svc.now()
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(timer.guild_id) as conn:
         row = await store.get(conn, timer.ref_id)
         if row is None or row.status != "open":
             return
@@ -621,7 +621,7 @@ async def vote(svc: Services, row: BetRow, actor_id: int, side: str) -> VoteResu
         raise UserError("Say “makes it” or “doesn't make it”.") from None
     now = svc.now()
     settled = disputed = False
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(row.guild_id) as conn:
         fresh = await store.get(conn, row.id)
         assert fresh is not None
         if not fresh.is_manual:
@@ -659,7 +659,7 @@ async def settle_manual(
     except ValueError:
         raise UserError("Say which side won: “makes it” or “doesn't make it”.") from None
     now = svc.now()
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(guild_id) as conn:
         fresh = await store.get(conn, row.id)
         assert fresh is not None
         opps = await store.opponents(conn, fresh.id)
@@ -695,7 +695,7 @@ async def void_bet(
     row = await resolve(svc, guild_id, no)
     clean = optional_text(reason, "reason", VOID_REASON_MAX)
     now = svc.now()
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(guild_id) as conn:
         fresh = await store.get(conn, row.id)
         assert fresh is not None
         bet = to_domain(fresh, await store.opponents(conn, fresh.id))

@@ -212,7 +212,7 @@ async def create(
         latest_start=latest,
     )
     status = "active" if rules.starts_at <= now else "scheduled"
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(guild_id) as conn:
         row = await store.insert(
             conn,
             NewChallenge(
@@ -300,7 +300,7 @@ async def join(svc: Services, guild_id: int, no: int | None, user_id: int) -> Ch
     row = await resolve(svc, guild_id, no)
     now = svc.now()
     _check_joinable(row, now)
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(guild_id) as conn:
         people = await store.participants(conn, row.id)
         if any(p.user_id == user_id for p in people):
             raise UserError(f"You're already in challenge #{row.no}.")
@@ -315,7 +315,7 @@ async def leave(svc: Services, guild_id: int, no: int | None, user_id: int) -> C
     result is decided; open bets on them are called off, since their result will never come."""
     row = await resolve_for_member(svc, guild_id, no, user_id)
     now = svc.now()
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(guild_id) as conn:
         fresh = await store.get(conn, row.id)
         assert fresh is not None
         if fresh.status == "finished" or now >= fresh.ends_at:  # also before the deadline timer has run
@@ -417,11 +417,11 @@ async def log(
         return _Accepted(state, rules, entry, progress)
 
     try:
-        done = await svc.db.write(accept)
+        done = await svc.db.write(accept, guild_id)
     except _NeedsHooks:
         # This log starts a clock (bets lock, a clock-end timer is armed) or decides the member's
         # result (bets on them settle): async work, all in the same transaction as the log.
-        async with svc.db.transaction() as conn:
+        async with svc.db.transaction(guild_id) as conn:
             done = await svc.db.run(functools.partial(accept, hooks_follow=True))
             await _after_log(svc, conn, done, now)
     return LogResult(
@@ -486,7 +486,7 @@ async def undo(
     now = svc.now()
     if now >= row.ends_at:
         raise UserError(f"Challenge #{row.no} has ended; its logs can't be undone any more.")
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(guild_id) as conn:
         if interaction_id is not None and await store.correction_of_interaction(conn, interaction_id):
             raise RepeatedInteraction(interaction_id)
         me = next((p for p in await store.participants(conn, row.id) if p.user_id == user_id), None)
@@ -544,7 +544,7 @@ async def cancel(
         raise NotAllowed(f"Only the creator of challenge #{row.no} or an admin can cancel it.")
     now = svc.now()
     settings = await svc.guild_settings(guild_id)
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(guild_id) as conn:
         fresh = await store.get(conn, row.id)
         assert fresh is not None
         _check_open(fresh, "cancel")
@@ -582,7 +582,7 @@ async def autocomplete(svc: Services, guild_id: int, text: str, *, open_only: bo
 
 async def on_start_timer(svc: Services, timer: TimerRow) -> None:
     now = svc.now()
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(timer.guild_id) as conn:
         row = await store.get(conn, timer.ref_id)
         if row is None or not await store.set_status(conn, row.id, ("scheduled",), "active", now):
             return
@@ -601,19 +601,22 @@ async def on_reminder_timer(svc: Services, timer: TimerRow) -> None:
     if row is None or row.status not in ("scheduled", "active") or now >= row.ends_at:
         return
     settings = await svc.guild_settings(row.guild_id)
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(timer.guild_id) as conn:
         await announcements.queue(
             conn, row.guild_id, ANN_REMINDER, row.id, settings.announce_channel(row.channel_id), now
         )
 
 
-async def finish(svc: Services, challenge_id: int) -> bool:
-    """Finish a challenge exactly once: results, outcome hooks and the result post in one transaction."""
+async def finish(svc: Services, challenge_id: int, guild_id: int | None = None) -> bool:
+    """Finish a challenge exactly once: results, outcome hooks and the result post in one transaction.
+    `guild_id`, when known (a timer's), lets other servers' writers go on meanwhile."""
     now = svc.now()
     faults.point("finish:before")
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(guild_id) as conn:
         row = await store.get(conn, challenge_id)
-        if row is None or not await _finish(svc, conn, row, now):
+        if row is None or (guild_id is not None and row.guild_id != guild_id):
+            return False
+        if not await _finish(svc, conn, row, now):
             return False
     faults.point("finish:after_commit")
     return True
@@ -716,7 +719,7 @@ async def _finish_if_all_judged(svc: Services, conn: Conn, row: ChallengeRow, no
 async def on_clock_reminder_timer(svc: Services, timer: TimerRow) -> None:
     """A member's attempt clock ends soon: remind them, unless their result is already in."""
     now = svc.now()
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(timer.guild_id) as conn:
         person = await store.participant_by_id(conn, timer.ref_id)
         row = None if person is None else await store.get(conn, person.challenge_id)
         if person is None or row is None or person.left_at is not None or person.result is not None:
@@ -731,7 +734,7 @@ async def on_clock_reminder_timer(svc: Services, timer: TimerRow) -> None:
 async def on_clock_end_timer(svc: Services, timer: TimerRow) -> None:
     """A participant's attempt clock ran out: judge them (each mode), or finish once every clock is over."""
     now = svc.now()
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(timer.guild_id) as conn:
         person = await store.participant_by_id(conn, timer.ref_id)
         row = None if person is None else await store.get(conn, person.challenge_id)
         if person is None or row is None or row.status not in ("scheduled", "active"):
@@ -749,4 +752,4 @@ async def on_clock_end_timer(svc: Services, timer: TimerRow) -> None:
 
 async def on_end_timer(svc: Services, timer: TimerRow) -> None:
     # Due at the end, or earlier when every attempt clock has run out.
-    await finish(svc, timer.ref_id)
+    await finish(svc, timer.ref_id, timer.guild_id)

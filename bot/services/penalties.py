@@ -180,7 +180,7 @@ async def submit(
         )
     now = svc.now()
     channel = await _channel(svc, row)
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(guild_id) as conn:
         fresh = await store.get(conn, row.id)
         assert fresh is not None
         rules.check_submit(PenaltyStatus(fresh.status), fresh.debtor_id, actor_id)
@@ -204,7 +204,7 @@ async def verify(
     """A winner (or an admin) confirms a submitted penalty; `audit` runs in the same transaction."""
     now = svc.now()
     channel = await _channel(svc, row)
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(row.guild_id) as conn:
         fresh = await store.get(conn, row.id)
         assert fresh is not None
         rules.check_verify(PenaltyStatus(fresh.status), actor_id, fresh.debtor_id, fresh.creditors, is_admin)
@@ -222,7 +222,7 @@ async def reject(
 ) -> PenaltyView:
     now = svc.now()
     clean = optional_text(reason, "reason", REASON_MAX)
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(row.guild_id) as conn:
         fresh = await store.get(conn, row.id)
         assert fresh is not None
         rules.check_reject(PenaltyStatus(fresh.status), actor_id, fresh.debtor_id, fresh.creditors, is_admin)
@@ -266,7 +266,7 @@ async def waive(
     now = svc.now()
     clean = optional_text(reason, "reason", REASON_MAX)
     channel = await _channel(svc, row)
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(row.guild_id) as conn:
         fresh = await store.get(conn, row.id)
         assert fresh is not None
         new = rules.check_waive(PenaltyStatus(fresh.status), actor_id, fresh.creditors, is_admin, fresh.debtor_id)
@@ -317,7 +317,7 @@ async def on_reminder_timer(svc: Services, timer: TimerRow) -> None:
     if row is None or not rules.is_open(PenaltyStatus(row.status)) or now >= row.due_at:
         return
     channel = await _channel(svc, row)
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(timer.guild_id) as conn:
         await announcements.queue(conn, row.guild_id, ANN_REMINDER, row.id, channel, now)
 
 
@@ -333,5 +333,5 @@ async def on_due_timer(svc: Services, timer: TimerRow) -> None:
     ):
         return
     channel = await _channel(svc, row)
-    async with svc.db.transaction() as conn:
+    async with svc.db.transaction(timer.guild_id) as conn:
         await announcements.queue(conn, row.guild_id, ANN_OVERDUE, row.id, channel, now)

@@ -151,11 +151,13 @@ async def next_attempt_at(db: Database, shards: ShardSet | None = None) -> datet
     return None if row is None else opt_from_db(row[0])
 
 
-async def mark_attempted(db: Database, ann_id: int, now: datetime) -> None:
+async def mark_attempted(db: Database, ann_id: int, now: datetime, guild_id: int | None = None) -> None:
+    """About to be sent (`guild_id`: its server's, so other servers' writers need not wait)."""
+
     def work(conn: SyncConn) -> None:
         conn.execute("UPDATE announcements SET attempted_at = ? WHERE id = ?", (to_db(now), ann_id))
 
-    await db.write(work)
+    await db.write(work, guild_id)
 
 
 async def mark_posted(
@@ -165,8 +167,10 @@ async def mark_posted(
     now: datetime,
     *,
     image_pending: bool = False,
+    guild_id: int | None = None,
 ) -> bool:
-    """Posted as (channel id, message id), or dropped with None; tries start over for its image."""
+    """Posted as (channel id, message id), or dropped with None; tries start over for its image.
+    (`guild_id`: the announcement's server, so other servers' writers need not wait.)"""
     channel_id, message_id = message if message is not None else (None, None)
 
     def work(conn: SyncConn) -> bool:
@@ -179,7 +183,7 @@ async def mark_posted(
         return cur.rowcount == 1
 
     # One trip to the database thread: 500 results due at once make 1,000 of these (docs/benchmarks.md).
-    return await db.write(work)
+    return await db.write(work, guild_id)
 
 
 async def mark_image_done(db: Database, ann_id: int) -> None:

@@ -83,7 +83,7 @@ async def update(
     names = list(values)
     assignments = ", ".join(f"{name} = excluded.{name}" for name in names)
     placeholders = ", ".join("?" for _ in names)
-    async with db.transaction() as conn:
+    async with db.transaction(guild_id) as conn:
         await conn.execute(
             f"INSERT INTO guild_settings (guild_id, updated_at, {', '.join(names)})"  # noqa: S608 - names are whitelisted
             f" VALUES (?, ?, {placeholders})"

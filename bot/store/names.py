@@ -16,7 +16,7 @@ async def remember(db: Database, guild_id: int, names: Mapping[int, str], now: d
     rows = [(guild_id, uid, name[:NAME_MAX], to_db(now)) for uid, name in names.items() if name]
     if not rows:
         return
-    async with db.transaction() as conn:
+    async with db.transaction(guild_id) as conn:
         await conn.executemany(
             "INSERT INTO member_names (guild_id, user_id, name, named_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (guild_id, user_id) DO UPDATE SET name = excluded.name, named_at = excluded.named_at"

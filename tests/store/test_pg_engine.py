@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from bot.store.db import MIGRATIONS_DIR, Claim, _numbered_migrations
+from bot.store.db import MIGRATIONS_DIR, Claim, _numbered_migrations, fetchone
 from bot.store.pg import PgDatabase, masked, translate
 from tests.pg import PgServer
 
@@ -99,4 +99,48 @@ async def test_many_claims_at_once_never_starve_their_own_transactions(pg_server
             assert first and not again  # this process's own second claim is refused too
     finally:
         await db.close()
+        await pg_server.drop_database(name)
+
+
+async def test_a_servers_writers_take_turns_across_processes_and_other_servers_do_not_wait(
+    pg_server: PgServer,
+) -> None:
+    name = f"w_{uuid.uuid4().hex[:12]}"
+    await pg_server.create_database(name)
+    here = await PgDatabase.open(pg_server.dsn(name), pool_max=3)
+    there = await PgDatabase.open(pg_server.dsn(name), pool_max=3)  # another process
+    try:
+        async with here.transaction() as conn:
+            await conn.execute("CREATE TABLE numbered (guild_id BIGINT, no BIGINT, UNIQUE (guild_id, no))")
+        inside, release = asyncio.Event(), asyncio.Event()
+
+        async def hold(guild_id: int) -> None:
+            async with here.transaction(guild_id):
+                inside.set()
+                await release.wait()
+
+        async def next_number(db: PgDatabase, guild_id: int) -> None:
+            async with db.transaction(guild_id) as conn:  # check, then write: the next number of the server
+                row = await fetchone(
+                    conn, "SELECT COALESCE(MAX(no), 0) + 1 AS n FROM numbered WHERE guild_id = ?", (guild_id,)
+                )
+                assert row is not None
+                await asyncio.sleep(0.01)  # a second writer of the same server would read the same MAX now
+                await conn.execute("INSERT INTO numbered (guild_id, no) VALUES (?, ?)", (guild_id, row["n"]))
+
+        holding = asyncio.create_task(hold(111))
+        await inside.wait()
+        await asyncio.wait_for(next_number(there, 222), 5)  # another server: not held up
+        waiting = asyncio.create_task(next_number(there, 111))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # the same server: waits for the open transaction
+        release.set()
+        await asyncio.wait_for(asyncio.gather(holding, waiting), 5)
+        # Many writers of one server on two processes at once: every number once, none skipped.
+        await asyncio.gather(*(next_number(db, 333) for db in (here, there) for _ in range(10)))
+        rows = await here.fetchall("SELECT no FROM numbered WHERE guild_id = 333 ORDER BY no")
+        assert [r["no"] for r in rows] == list(range(1, 21))
+    finally:
+        await here.close()
+        await there.close()
         await pg_server.drop_database(name)
