@@ -89,13 +89,46 @@ _QUOTED = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*")""")
 _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     # SQLite's LIKE ignores ASCII case; ILIKE is PostgreSQL's (and ignores case beyond ASCII too).
     (re.compile(r"\bLIKE\b"), "ILIKE"),
-    (re.compile(r"\bGROUP_CONCAT\(([^()]*)\)", re.IGNORECASE), r"string_agg((\1)::text, ',')"),
     (re.compile(r"\bAS INTEGER\)", re.IGNORECASE), "AS BIGINT)"),
     # SQLite's `IS` / `IS NOT` compare any two values, NULL included; PostgreSQL's only NULL and booleans.
     (re.compile(r"\bIS NOT (?!NULL\b|TRUE\b|FALSE\b|DISTINCT\b)", re.IGNORECASE), "IS DISTINCT FROM "),
     (re.compile(r"\bIS (?!NOT\b|NULL\b|TRUE\b|FALSE\b|DISTINCT\b)", re.IGNORECASE), "IS NOT DISTINCT FROM "),
     (re.compile(r"\bAS REAL\)", re.IGNORECASE), "AS DOUBLE PRECISION)"),
 )
+
+
+_GROUP_CONCAT = re.compile(r"\bGROUP_CONCAT\(", re.IGNORECASE)
+
+
+def _group_concat(sql: str) -> str:
+    """SQLite's `GROUP_CONCAT(x)` as `string_agg((x)::text, ',')`, whatever `x` holds (parentheses,
+    string literals); one outside a literal only."""
+    out, at = [], 0
+    for match in _GROUP_CONCAT.finditer(sql):
+        if match.start() < at or _in_literal(sql, match.start()):
+            continue
+        depth, i, quote = 1, match.end(), ""
+        while i < len(sql) and depth:
+            ch = sql[i]
+            if quote:
+                quote = "" if ch == quote else quote
+            elif ch in "'\"":
+                quote = ch
+            elif ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+            i += 1
+        if depth:
+            raise ValueError("GROUP_CONCAT( without its closing parenthesis")
+        out += [sql[at : match.start()], "string_agg((", sql[match.end() : i - 1], ")::text, ',')"]
+        at = i
+    return "".join([*out, sql[at:]])
+
+
+def _in_literal(sql: str, position: int) -> bool:
+    """Whether `position` is inside a string literal ('' inside one keeps the count even)."""
+    return sql[:position].count("'") % 2 == 1
 
 
 @dataclass(frozen=True)
@@ -109,7 +142,7 @@ class Translated:
 def translate(sql: str) -> Translated:
     """One statement in PostgreSQL's spelling: "$n" parameters and the rewrites above (never inside
     a string literal or a quoted name)."""
-    parts = _QUOTED.split(sql)  # even: SQL text, odd: a literal or a quoted name, kept as it is
+    parts = _QUOTED.split(_group_concat(sql))  # even: SQL text, odd: a literal or a quoted name, as it is
     for i in range(0, len(parts), 2):
         for pattern, replacement in _REWRITES:
             parts[i] = pattern.sub(replacement, parts[i])

@@ -1,8 +1,8 @@
 """Sharding at the Discord layer: several bot processes (SHARD_COUNT / SHARD_IDS) on one database,
 each answering the interactions of its own servers, exactly once between them.
 
-The database the processes share is the `shared_database` fixture (SQLite for now): a new engine is
-one more entry in its `params`.
+The processes share one PostgreSQL database (the `shared_database` fixture): SQLite is one process's
+file. Deadlines and announcements across processes: tests/reliability/test_shards_settle_once.py.
 """
 
 from __future__ import annotations

@@ -60,6 +60,11 @@ async def test_a_claim_is_held_by_one_process_and_freed_when_it_ends(pg_server: 
             "SELECT 1 WHERE r IS DISTINCT FROM 'accepted' AND s IS NOT NULL",
         ),
         ("SELECT GROUP_CONCAT(o.user_id) FROM o", "SELECT string_agg((o.user_id)::text, ',') FROM o"),
+        (
+            "SELECT group_concat(c.action || ':' || COALESCE(c.x, ')')) FROM c",
+            "SELECT string_agg((c.action || ':' || COALESCE(c.x, ')'))::text, ',') FROM c",
+        ),
+        ("SELECT 'GROUP_CONCAT(' AS t", "SELECT 'GROUP_CONCAT(' AS t"),
         ("SELECT 1 WHERE name LIKE ? ESCAPE '\\'", "SELECT 1 WHERE name ILIKE $1 ESCAPE '\\'"),
         ("SELECT CAST(:u AS INTEGER) IS NULL", "SELECT CAST($1 AS BIGINT) IS NULL"),
         # Literals and quoted names are never rewritten: only the SQL around them.
