@@ -262,29 +262,16 @@ class PgConn:
         self._target = target
 
     def execute(self, sql: str, parameters: Params | None = None, /) -> _Pending:
-        return _Pending(self._execute(sql, parameters, describe=False))
+        return _Pending(self._execute(sql, parameters))
 
-    async def _execute(self, sql: str, parameters: Params | None, *, describe: bool) -> PgCursor:
+    async def _execute(self, sql: str, parameters: Params | None) -> PgCursor:
         t = translate(sql)
         args = _args(t, parameters)
         if t.returns_rows:
-            if describe:
-                return await self._described(t.sql, args)
             rows = await self._target.fetch(t.sql, *args)
             return PgCursor(rows, len(rows))
         status = await self._target.execute(t.sql, *args)
         return PgCursor([], _rowcount(status))
-
-    async def _described(self, sql: str, args: list[object]) -> PgCursor:
-        async def go(conn: asyncpg.Connection) -> PgCursor:
-            statement = await conn.prepare(sql)
-            rows = await statement.fetch(*args)
-            return PgCursor(rows, len(rows), [a.name for a in statement.get_attributes()])
-
-        if isinstance(self._target, asyncpg.Pool):
-            async with self._target.acquire() as conn:
-                return await go(conn)
-        return await go(self._target)
 
     async def execute_fetchall(self, sql: str, parameters: Params | None = None, /) -> list[asyncpg.Record]:
         t = translate(sql)
@@ -293,10 +280,6 @@ class PgConn:
     async def executemany(self, sql: str, parameters: Iterable[Params], /) -> None:
         t = translate(sql)
         await self._target.executemany(t.sql, [_args(t, p) for p in parameters])
-
-    def columns_of(self, sql: str, parameters: Params | None = None) -> _Pending:
-        """Like execute, but the cursor knows its columns even without rows (exports)."""
-        return _Pending(self._execute(sql, parameters, describe=True))
 
 
 class _SyncCursor:
@@ -323,7 +306,7 @@ class _SyncBridge:
         self._loop = loop
 
     def execute(self, sql: str, parameters: Params | None = None, /) -> _SyncCursor:
-        future = asyncio.run_coroutine_threadsafe(self._conn._execute(sql, parameters, describe=False), self._loop)
+        future = asyncio.run_coroutine_threadsafe(self._conn._execute(sql, parameters), self._loop)
         return _SyncCursor(future.result())
 
 
@@ -512,10 +495,42 @@ class PgDatabase(Database):
 
 
 class _Describing(PgConn):
-    """A snapshot's connection: `execute` cursors know their columns even when there are no rows."""
+    """A snapshot's connection (in its read transaction): `execute` gives a server-side cursor that
+    knows its columns even without rows and fetches in chunks, so a long export never holds a whole
+    table in memory (as SQLite's cursor does not)."""
+
+    def __init__(self, target: asyncpg.Connection) -> None:
+        super().__init__(target)
+        self._conn = target
 
     def execute(self, sql: str, parameters: Params | None = None, /) -> _Pending:
-        return self.columns_of(sql, parameters)
+        return _Pending(self._stream(sql, parameters))
+
+    async def _stream(self, sql: str, parameters: Params | None) -> _StreamCursor:
+        t = translate(sql)
+        statement = await self._conn.prepare(t.sql)
+        cursor = await statement.cursor(*_args(t, parameters))
+        return _StreamCursor(cursor, [a.name for a in statement.get_attributes()])
+
+
+class _StreamCursor(PgCursor):
+    """A server-side cursor with the aiosqlite cursor's fetch calls (only inside a transaction)."""
+
+    def __init__(self, cursor: Any, columns: Sequence[str]) -> None:
+        super().__init__([], -1, columns)
+        self._cursor = cursor
+
+    async def fetchone(self) -> asyncpg.Record | None:
+        return cast(asyncpg.Record | None, await self._cursor.fetchrow())
+
+    async def fetchmany(self, size: int = 1) -> list[asyncpg.Record]:
+        return cast(list[asyncpg.Record], await self._cursor.fetch(size))
+
+    async def fetchall(self) -> list[asyncpg.Record]:
+        rows: list[asyncpg.Record] = []
+        while chunk := await self.fetchmany(1000):
+            rows += chunk
+        return rows
 
 
 def _int4(key: int) -> int:
