@@ -97,6 +97,13 @@ async def _migrate(settings: Settings) -> int:
 async def _backup(settings: Settings, target: Path) -> int:
     from bot.startup import StartupError, open_database
 
+    if settings.database_url is not None:
+        print(
+            "backup copies the SQLite file; with DATABASE_URL (PostgreSQL) use pg_dump instead"
+            ' (README, "PostgreSQL and shards")',
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     try:
         db = await open_database(settings)
     except StartupError as exc:

@@ -92,6 +92,15 @@ async def test_a_postgresql_database_that_does_not_exist_is_named_in_one_line(
     assert "DATABASE_URL: cannot connect to PostgreSQL" in line and "does not exist" in line, line
 
 
+async def test_backup_with_postgresql_points_at_pg_dump_in_one_line(tmp_path: Path) -> None:
+    url = f"postgresql://fitbet:hunter2@127.0.0.1:{closed_port()}/fitbet"
+    code, output = await run_bot(tmp_path, {"DATABASE_URL": url}, "backup", str(tmp_path / "copy.db"))
+    assert code == 2 and "Traceback" not in output, output
+    (line,) = output.strip().splitlines()
+    assert "pg_dump" in line and "hunter2" not in line
+    assert not (tmp_path / "copy.db").exists()
+
+
 # ---- DATABASE_PATH that can't be used --------------------------------------------------------
 
 
