@@ -76,6 +76,7 @@ class _Transaction:
     task: asyncio.Task[Any] | None
     open: bool = True
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    conn: Any = None  # its connection, where the engine has one per transaction (PostgreSQL)
 
 
 _CURRENT: ContextVar[_Transaction | None] = ContextVar("fitbet_transaction", default=None)
@@ -177,8 +178,8 @@ class Claim(enum.IntEnum):
     ANNOUNCEMENT = 2
 
 
-def _track(db: Database) -> tuple[_Transaction, Token[_Transaction | None]]:
-    current = _Transaction(db, _current_task())
+def _track(db: Database, conn: Any = None) -> tuple[_Transaction, Token[_Transaction | None]]:
+    current = _Transaction(db, _current_task(), conn=conn)
     return current, _CURRENT.set(current)
 
 
@@ -186,6 +187,12 @@ def _untrack(current: _Transaction, token: Token[_Transaction | None]) -> None:
     current.open = False
     with suppress(ValueError):  # exited from another context (a generator closed elsewhere)
         _CURRENT.reset(token)
+
+
+def _open_transaction(db: Database) -> _Transaction | None:
+    """The calling task's open transaction on `db`, if it has one."""
+    current = _CURRENT.get()
+    return current if db.in_transaction() else None
 
 
 def _committed(current: _Transaction) -> None:

@@ -43,6 +43,7 @@ from bot.store.db import (
     SyncConn,
     _committed,
     _numbered_migrations,
+    _open_transaction,
     _track,
     _untrack,
 )
@@ -212,7 +213,6 @@ class PgCursor:
         self.rowcount = rowcount
         self._columns = columns
         self._at = 0
-        self.lastrowid = None  # use RETURNING id
 
     @property
     def description(self) -> list[tuple[str, None, None, None, None, None, None]]:
@@ -286,7 +286,6 @@ class _SyncCursor:
     def __init__(self, cursor: PgCursor) -> None:
         self._cursor = cursor
         self.rowcount = cursor.rowcount
-        self.lastrowid = None
 
     def fetchone(self) -> Any:
         return self._cursor._take(1)[0] if self._cursor._at < len(self._cursor.rows) else None
@@ -331,8 +330,6 @@ class PgDatabase(Database):
         self._claims_conn: asyncpg.Connection | None = None
         self._claims_lock = asyncio.Lock()
         self._held: set[tuple[int, int]] = set()
-        # The open transaction of each task: its connection, so reads inside it join it.
-        self._open: dict[asyncio.Task[Any] | None, PgConn] = {}
 
     @classmethod
     async def open(cls, url: str, *, pool_max: int = POOL_MAX) -> PgDatabase:  # type: ignore[override]
@@ -371,9 +368,8 @@ class PgDatabase(Database):
         return cast(Conn, self._reader)
 
     def _reads_on(self) -> Conn:
-        if self.in_transaction():
-            return cast(Conn, self._open[_task()])
-        return cast(Conn, self._reader)
+        current = _open_transaction(self)
+        return cast(Conn, current.conn if current is not None else self._reader)
 
     @asynccontextmanager
     async def transaction(self, guild_id: int | None = None) -> AsyncIterator[Conn]:
@@ -385,13 +381,10 @@ class PgDatabase(Database):
                     "SELECT pg_advisory_xact_lock_shared($1), pg_advisory_xact_lock($2)", GLOBAL_KEY, guild_id
                 )
             conn = PgConn(raw)
-            current, token = _track(self)
-            task = _task()
-            self._open[task] = conn
+            current, token = _track(self, conn)
             try:
                 yield cast(Conn, conn)
             finally:
-                self._open.pop(task, None)
                 _untrack(current, token)
         _committed(current)  # reached only after COMMIT
 
@@ -406,8 +399,9 @@ class PgDatabase(Database):
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
-        if self.in_transaction():
-            return await asyncio.to_thread(fn, _SyncBridge(self._open[_task()], loop), *args)
+        current = _open_transaction(self)
+        if current is not None:
+            return await asyncio.to_thread(fn, _SyncBridge(current.conn, loop), *args)
         async with self.readers.acquire() as raw:
             return await asyncio.to_thread(fn, _SyncBridge(PgConn(raw), loop), *args)
 
@@ -537,13 +531,6 @@ def _int4(key: int) -> int:
     """A row id as the lock's second (32-bit) key: ids past 2**31 share keys, which only makes two
     pieces of work take turns."""
     return key % (2**31)
-
-
-def _task() -> asyncio.Task[Any] | None:
-    try:
-        return asyncio.current_task()
-    except RuntimeError:
-        return None
 
 
 # ---- migrations in PostgreSQL's spelling -------------------------------------------------------------
