@@ -18,6 +18,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.domain.shards import ShardSet, shard_of
+from bot.store import announcements
 from tests.e2e.challenge_support import create
 from tests.e2e.harness import (
     BotHandle,
@@ -133,6 +134,27 @@ async def test_two_shard_processes_each_answer_their_own_servers_exactly_once(
             assert {g.id for g in handle.bot.guilds} == set(own)  # its gateway told it of its own servers only
         assert all(h.bot.gateway_open() for h in handles)
         assert emulator.violations == []
+
+
+async def test_a_shard_process_posts_its_own_servers_announcements_and_leaves_the_others(
+    emulator: DiscordEmulator, servers: list[Guild], shared_database: SharedDatabase, clock: ManualClock
+) -> None:
+    """Shard 0's process alone: an announcement queued for a shard-1 server waits for shard 1's process."""
+    handle = shard_processes(emulator, shared_database, clock)[0]
+    async with handle:
+        db, now = handle.bot.svc.db, clock.now()
+        mine, other = servers[0], servers[1]  # shard 0, shard 1
+        async with db.transaction() as conn:  # results of challenges that no longer exist: dropped when handled
+            for ref, guild in enumerate((mine, other), start=998):
+                await announcements.queue(conn, guild.id, "challenge_result", ref, guild.default_channel.id, now)
+        await handle.bot.outbox.post()
+        rows = {
+            r["guild_id"]: r
+            for r in await db.fetchall("SELECT guild_id, posted_at, attempted_at, attempts FROM announcements")
+        }
+    assert rows[mine.id]["posted_at"] is not None  # handled by the process that owns its server
+    assert rows[other.id]["posted_at"] is None and rows[other.id]["attempted_at"] is None  # untouched
+    assert rows[other.id]["attempts"] == 0
 
 
 async def test_one_process_running_both_shards_answers_in_every_server(

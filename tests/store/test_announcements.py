@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from bot.domain.shards import ShardSet
 from bot.services.context import Services
 from bot.store import announcements
 from bot.store.db import MIGRATIONS_DIR, Database
@@ -97,3 +98,19 @@ async def test_the_outbox_migration_keeps_queued_and_posted_rows(tmp_path: Path)
         assert await announcements.message_id_for(db, "a", 1) == (10, 5)
     finally:
         await db.close()
+
+
+async def test_a_shard_process_finds_only_its_own_servers_announcements(svc: Services) -> None:
+    """Two processes, shard 0 and shard 1 of 2: each posts (and wakes up for) its own servers' only."""
+    first, second = 10 << 22, 11 << 22  # servers on shard 0 and on shard 1 of 2
+    ours = await queue(svc, "a", 1, guild_id=first, channel_id=1)
+    theirs = await queue(svc, "b", 2, guild_id=second, channel_id=2)
+    shard0, shard1 = ShardSet(2, frozenset({0})), ShardSet(2, frozenset({1}))
+    assert [r.id for r in await announcements.due(svc.db, T0, shards=shard0)] == [ours]
+    assert [r.id for r in await announcements.due(svc.db, T0, 2, shards=shard0)] == []
+    assert await announcements.due_channels(svc.db, T0, shard0) == [1]
+    assert await announcements.due_channels(svc.db, T0, shard1) == [2]
+    assert {r.id for r in await announcements.due(svc.db, T0)} == {ours, theirs}  # one process: every server
+    await announcements.mark_failed(svc.db, theirs, 1, T0 + timedelta(minutes=5), "503")
+    assert await announcements.next_attempt_at(svc.db, shard0) is None  # the other shard's retry is not ours
+    assert await announcements.next_attempt_at(svc.db, shard1) == T0 + timedelta(minutes=5)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock, SystemClock
+from bot.domain.shards import ShardSet
 from bot.scheduling import Timers
 from bot.store import timers as timer_store
 from bot.store.db import Claim, Database
@@ -367,3 +368,27 @@ async def test_a_due_row_another_process_is_running_is_left_to_it_then_looked_at
         await other.close()
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
     assert [r for r in caplog.records if "being run by another process" in r.getMessage()]
+
+
+async def test_a_shard_process_runs_and_wakes_up_for_its_own_servers_timers_only(
+    db: Database, running: list[Timers]
+) -> None:
+    first, second = 10 << 22, 11 << 22  # servers on shard 0 and on shard 1 of 2
+    clock = ManualClock(T0)
+    timers = Timers(db, clock, shards=ShardSet(2, frozenset({0})))
+    seen: list[int] = []
+
+    async def end(row: TimerRow) -> None:
+        seen.append(row.guild_id)
+
+    timers.handle("end", end)
+    async with db.transaction() as conn:
+        await timers.schedule_at(conn, second, "end", 2, T0 + timedelta(minutes=30))  # the other process's
+        await timers.schedule_at(conn, first, "end", 1, T0 + timedelta(hours=1))
+    assert await timer_store.next_run(db, timers.shards) == T0 + timedelta(hours=1)
+    start(running, timers)
+    await idle(timers)
+    clock.advance(timedelta(hours=2))
+    await idle(timers)
+    assert seen == [first]
+    assert [r.guild_id for r in await timer_store.pending(db)] == [second]  # left to shard 1's process
