@@ -4,6 +4,7 @@ read-only query and the gateway heartbeat must be recent. The real processes: te
 from __future__ import annotations
 
 import asyncio
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from bot.health import Heartbeat, check
 from bot.settings import Settings, load_settings
 from bot.store.db import MIGRATIONS_DIR, Database
+from tests.engines import TestEngine
 
 NOW = 1_800_000_000.0  # seconds since the epoch; the heartbeat is wall-clock time, given by hand here
 
@@ -172,3 +174,24 @@ async def test_a_heartbeat_that_cannot_be_written_is_logged_once_and_does_not_ra
     heartbeat.beat()
     warnings = [r for r in caplog.records if "cannot write the heartbeat file" in r.getMessage()]
     assert len(warnings) == 1
+
+
+async def test_on_postgresql_health_asks_the_database_at_database_url(tmp_path: Path, engine: TestEngine) -> None:
+    """With DATABASE_URL, health asks PostgreSQL (not the SQLite file, which does not exist); a server
+    that does not answer is unhealthy, in one line, its password masked."""
+    if not engine.postgres:
+        pytest.skip("the SQLite file is covered above")
+    settings = settings_for(tmp_path / "fitbet.db", database_url=await engine.url())
+    beat_at(settings, NOW - 30)
+    report = check(settings, now=NOW)
+    shipped = sum(1 for f in MIGRATIONS_DIR.iterdir() if f.name.endswith(".sql") and ".postgres." not in f.name)
+    assert report.healthy, report.line
+    assert f"the database answers ({shipped} migrations applied)" in report.line
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    gone = settings_for(tmp_path / "fitbet.db", database_url=f"postgresql://fitbet:hunter2@127.0.0.1:{port}/fitbet")
+    report = check(gone, now=NOW)
+    assert not report.healthy and report.exit_code == 1
+    assert "the database does not answer (DATABASE_URL: PostgreSQL at postgresql://fitbet:***@" in report.line
+    assert "hunter2" not in report.line
