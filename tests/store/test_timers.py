@@ -32,6 +32,19 @@ async def add(timers: Timers, kind: str, ref_id: int, due: datetime) -> None:
         await timers.schedule_at(conn, 1, kind, ref_id, due)
 
 
+def recording(db: Database) -> tuple[Timers, ManualClock, list[int]]:
+    """Timers on a stopped clock at T0 whose "end" handler records each row's ref_id, in order."""
+    clock = ManualClock(T0)
+    timers = Timers(db, clock)
+    seen: list[int] = []
+
+    async def handler(row: TimerRow) -> None:
+        seen.append(row.ref_id)
+
+    timers.handle("end", handler)
+    return timers, clock, seen
+
+
 @pytest.fixture
 async def running() -> AsyncIterator[list[Timers]]:
     """Timers a test starts go here; each is stopped after the test."""
@@ -53,14 +66,7 @@ def start(running: list[Timers], timers: Timers) -> Timers:
 
 
 async def test_run_due_runs_only_what_is_due_in_due_order(db: Database) -> None:
-    clock = ManualClock(T0)
-    timers = Timers(db, clock)
-    seen: list[int] = []
-
-    async def handler(row: TimerRow) -> None:
-        seen.append(row.ref_id)
-
-    timers.handle("end", handler)
+    timers, clock, seen = recording(db)
     await add(timers, "end", 3, T0 + timedelta(hours=3))
     await add(timers, "end", 1, T0 + timedelta(hours=1))
     await add(timers, "end", 2, T0 + timedelta(hours=2))
@@ -96,14 +102,7 @@ async def test_moving_a_timer_reopens_it(db: Database) -> None:
 
 
 async def test_the_scheduler_runs_a_timer_when_the_clock_reaches_it(db: Database, running: list[Timers]) -> None:
-    clock = ManualClock(T0)
-    timers = Timers(db, clock)
-    seen: list[int] = []
-
-    async def handler(row: TimerRow) -> None:
-        seen.append(row.ref_id)
-
-    timers.handle("end", handler)
+    timers, clock, seen = recording(db)
     await add(timers, "end", 1, T0 + timedelta(hours=1))
     start(running, timers)
     await idle(timers)
@@ -148,14 +147,7 @@ async def test_start_runs_what_came_due_while_stopped_and_the_after_run_hooks_ev
 async def test_a_timer_written_after_start_wakes_the_scheduler_once_its_transaction_commits(
     db: Database, running: list[Timers]
 ) -> None:
-    clock = ManualClock(T0)
-    timers = Timers(db, clock)
-    seen: list[int] = []
-
-    async def handler(row: TimerRow) -> None:
-        seen.append(row.ref_id)
-
-    timers.handle("end", handler)
+    timers, clock, seen = recording(db)
     start(running, timers)
     await idle(timers)  # asleep with nothing pending: only a commit can wake it now
     with pytest.raises(RuntimeError):
@@ -173,14 +165,7 @@ async def test_a_timer_written_after_start_wakes_the_scheduler_once_its_transact
 
 
 async def test_a_cancelled_timer_never_runs(db: Database, running: list[Timers]) -> None:
-    clock = ManualClock(T0)
-    timers = Timers(db, clock)
-    seen: list[int] = []
-
-    async def handler(row: TimerRow) -> None:
-        seen.append(row.ref_id)
-
-    timers.handle("end", handler)
+    timers, clock, seen = recording(db)
     await add(timers, "end", 1, T0 + timedelta(hours=1))
     await add(timers, "end", 2, T0 + timedelta(hours=2))
     start(running, timers)
